@@ -73,6 +73,8 @@ export interface Decision {
   readonly review?: { readonly approved: boolean; readonly by: string; readonly note?: string };
   /** Present in shadow mode: the call ran whatever the effect. */
   readonly shadow?: boolean;
+  /** Annotations of the deciding rules (`Verdict.annotations`), when there are any. */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** Model usage the host reports, for `tokens` and `cost` limits. */

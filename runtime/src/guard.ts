@@ -1,0 +1,513 @@
+/**
+ * `createGuard`: wraps a `PolicyProgram` (a generated guard module or the reference interpreter)
+ * with limits, review, audit and telemetry (TOOLCHAIN.md "The generated guard module", "The runtime").
+ *
+ * One decision: validate the request → `evaluate` against the session's view → for allow/review,
+ * `limitsFor` → allow: one atomic admit (check + consume + record) → review: check only, then the
+ * reviewer (with a timeout); an approval admits atomically again → audit → decision.
+ * INVARIANT (fail closed): every public entry point resolves; any exception becomes a deny
+ * (`rules: ["internal_error"]`) with the error listed in `errors`.
+ */
+
+import { PolicyDenied } from "./errors.js";
+import { limitReason } from "./limit-text.js";
+import { MemoryStore } from "./memory-store.js";
+import type { AuditEntry, AuditRequest, AuditSink, ReviewOutcome } from "./audit.js";
+import type { LimitStore } from "./store.js";
+import { annotateSpan, endSpan, startToolSpan } from "./telemetry.js";
+import type { SpanLike, TracerLike } from "./telemetry.js";
+import { LimitKeyError } from "./types.js";
+import type { Decision, LimitCheck, PolicyMeta, PolicyProgram, RuleError, ToolRequest, Usage, Verdict } from "./types.js";
+
+/** Rule id of a deny caused by an exception inside the guard or the program. */
+export const INTERNAL_ERROR_RULE = "internal_error";
+/** Rule id of a deny caused by a malformed request (TOOLCHAIN.md decision table). */
+export const INVALID_REQUEST_RULE = "invalid_request";
+/** Rule id under which a failed review (the reviewer threw or answered nonsense) is listed in `errors`. */
+export const REVIEW_ERROR_RULE = "review";
+/** Default `reviewTimeoutMs`: 5 minutes. */
+export const DEFAULT_REVIEW_TIMEOUT_MS = 300_000;
+
+/** A reviewer's answer. */
+export interface ReviewAnswer {
+  readonly approved: boolean;
+  readonly by: string;
+  readonly note?: string;
+}
+
+/**
+ * Asked for every `review` decision whose limits have room (enforce mode only). Receives the
+ * original request (arguments not redacted) and the pending decision. No answer within
+ * `reviewTimeoutMs`, a throw or a malformed answer is a denial.
+ */
+export type Reviewer = (request: ToolRequest, decision: Decision) => Promise<ReviewAnswer>;
+
+/** Who is calling, for wrapped tools. Fields left undefined fall back to the guard's options. */
+export interface CallIdentity {
+  readonly agent?: string;
+  readonly context?: unknown;
+  readonly session?: string;
+  readonly callId?: string;
+}
+
+/**
+ * The identity of a wrapped call: fixed, or computed per call from the call's arguments
+ * (`args` is the wrapped function's first parameter, `rest` the others — e.g. a framework's
+ * per-call options carrying a tool call id, or a value read from an `AsyncLocalStorage`).
+ */
+export type IdentityResolver = CallIdentity | ((args: unknown, rest: readonly unknown[]) => CallIdentity | undefined);
+
+export interface GuardOptions {
+  /** Limit counters and session state; default: a fresh `MemoryStore`. */
+  readonly store?: LimitStore;
+  /** Where audit records go; default: nowhere. `decide` resolves after every sink's `write` resolved. */
+  readonly audit?: AuditSink | readonly AuditSink[];
+  /** Answers `review` decisions; without one a review stays `review` and consumes nothing. */
+  readonly reviewer?: Reviewer;
+  /** Milliseconds since the epoch for requests without `at`; default `Date.now`. */
+  readonly clock?: () => number;
+  /** How long a reviewer may take; default 300 000 (5 minutes). */
+  readonly reviewTimeoutMs?: number;
+  /**
+   * `"enforce"` (default), or `"shadow"`: every call is decided and audited as usual but the decision
+   * is marked `shadow: true` and a wrapped tool runs whatever the effect. Limits are consumed only
+   * by real allows. The reviewer is not asked in shadow mode (a `review` stays `review`).
+   */
+  readonly mode?: "enforce" | "shadow";
+  /** An OpenTelemetry tracer (structurally typed); each decision becomes an `execute_tool` span. */
+  readonly tracer?: TracerLike;
+  /** Default agent id for wrapped tools. */
+  readonly agent?: string;
+  /** Default context for wrapped tools. */
+  readonly context?: unknown;
+  /** Default session id for wrapped tools. */
+  readonly session?: string;
+}
+
+/** A function the guard may wrap: its first parameter is the tool's arguments. */
+export type ToolFunction = (args: never, ...rest: never[]) => unknown;
+
+/** A wrapped tool: same parameters, always async; throws `PolicyDenied` when not allowed to run. */
+export type GuardedFunction<F extends ToolFunction> = (...params: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;
+
+/** `recordUsage`'s result: the number of counters charged, or why nothing was charged. */
+export type UsageResult = { readonly ok: true; readonly charges: number } | { readonly ok: false; readonly error: string };
+
+export interface Guard {
+  readonly policy: PolicyMeta;
+  readonly mode: "enforce" | "shadow";
+  readonly store: LimitStore;
+  /** Rules, then limits atomically against the store, then review, then audit. Never rejects. */
+  decide(request: ToolRequest): Promise<Decision>;
+  /**
+   * Wraps one tool. The wrapped function decides a request `{ agent, tool: name, args: params[0],
+   * context, session, callId }`, where agent/context/session/callId come from `identity` (fixed or
+   * per call) and fall back to the guard options `agent`, `context`, `session`. It runs `fn` only on
+   * allow (an approved review included) or in shadow mode, and otherwise throws `PolicyDenied`
+   * carrying the decision. Errors thrown by `fn` pass through unchanged.
+   */
+  wrap<F extends ToolFunction>(name: string, fn: F, identity?: IdentityResolver): GuardedFunction<F>;
+  /** `wrap` for every function of a record; each key is the tool name. */
+  wrapTools<T extends { readonly [name: string]: ToolFunction }>(
+    tools: T,
+    identity?: IdentityResolver,
+  ): { [K in keyof T]: T[K] extends ToolFunction ? GuardedFunction<T[K]> : never };
+  /** Charges a usage report to the `tokens` and `cost` limits it concerns. Never rejects. */
+  recordUsage(usage: Usage): Promise<UsageResult>;
+}
+
+interface Outcome {
+  readonly decision: Decision;
+  /** The qualified tool, when the rules resolved it (for redaction). */
+  readonly tool: string | null;
+  readonly review?: ReviewOutcome;
+}
+
+/** Creates a guard around `program`. Never throws. */
+export function createGuard(program: PolicyProgram, options: GuardOptions = {}): Guard {
+  const store = options.store ?? new MemoryStore();
+  const sinks: readonly AuditSink[] =
+    options.audit === undefined ? [] : isSinkList(options.audit) ? [...options.audit] : [options.audit];
+  const clock = options.clock ?? Date.now;
+  // setTimeout fires at once for delays above 2^31 − 1 ms; clamp to that (~24.8 days).
+  const timeoutMs =
+    typeof options.reviewTimeoutMs === "number" && options.reviewTimeoutMs >= 0
+      ? Math.min(options.reviewTimeoutMs, MAX_TIMER_MS)
+      : DEFAULT_REVIEW_TIMEOUT_MS;
+  const shadow = options.mode === "shadow";
+  const meta = readMeta(program);
+
+  const base = (fields: Pick<Decision, "effect" | "rules" | "reasons" | "errors">): Decision => ({
+    ...fields,
+    limit: null,
+    policy: meta.name,
+    policyHash: meta.hash,
+  });
+
+  const failClosed = (error: unknown, errors: readonly RuleError[] = []): Decision => {
+    const message = errorMessage(error);
+    return base({
+      effect: "deny",
+      rules: [INTERNAL_ERROR_RULE],
+      reasons: [`the guard failed, so the call is denied: ${message}`],
+      errors: [...errors, { rule: INTERNAL_ERROR_RULE, message }],
+    });
+  };
+
+  const fromVerdict = (verdict: Verdict): Decision => {
+    const decision = base({
+      effect: verdict.effect,
+      rules: [...verdict.rules],
+      reasons: [...verdict.reasons],
+      errors: verdict.errors.map((e) => ({ rule: e.rule, message: e.message })),
+    });
+    const annotations = verdict.annotations;
+    return annotations !== undefined && Object.keys(annotations).length > 0
+      ? { ...decision, annotations: { ...annotations } }
+      : decision;
+  };
+
+  const limitDenied = (decision: Decision, failed: LimitCheck): Decision => {
+    const limit = { id: failed.id, kind: failed.kind, window: failed.window, max: failed.max };
+    return { ...base({ effect: "deny", rules: [failed.id], reasons: [limitReason(limit)], errors: decision.errors }), limit };
+  };
+
+  const timeOf = (request: ToolRequest): number => {
+    const now = request.at ?? clock();
+    if (typeof now !== "number" || !Number.isFinite(now)) throw new Error("the clock did not give a finite time");
+    return now;
+  };
+
+  /** Rules, limits and review; may throw (the caller fails closed). */
+  async function decideRequest(request: ToolRequest, now: number): Promise<Outcome> {
+    const session = request.session ?? "";
+    const view = await store.sessionView(session);
+    const verdict = program.evaluate(request, view);
+    assertVerdict(verdict);
+    const ruled = fromVerdict(verdict);
+    if (verdict.effect === "deny") return { decision: ruled, tool: verdict.tool };
+    const tool = verdict.tool;
+    if (typeof tool !== "string") throw new Error(`an ${verdict.effect} verdict must name its tool`);
+
+    let checks: readonly LimitCheck[];
+    try {
+      checks = program.limitsFor(request, verdict);
+    } catch (error) {
+      if (!isLimitKeyError(error)) throw error;
+      const message = errorMessage(error);
+      const decision = base({
+        effect: "deny",
+        rules: [error.limitId],
+        reasons: [`limit \`${error.limitId}\` could not be keyed: ${message}`],
+        errors: [...ruled.errors, { rule: error.limitId, message }],
+      });
+      return { decision, tool };
+    }
+    const labels = program.labelsFor(tool);
+
+    if (verdict.effect === "allow") {
+      const admitted = await store.admit({ checks, session, tool, labels, now });
+      return { decision: admitted.ok ? ruled : limitDenied(ruled, admitted.failed), tool };
+    }
+
+    const checked = await store.check({ checks, session, tool, labels: [], now });
+    if (!checked.ok) return { decision: limitDenied(ruled, checked.failed), tool };
+    const reviewer = options.reviewer;
+    if (reviewer === undefined || shadow) return { decision: ruled, tool };
+
+    const review = await askReviewer(reviewer, request, ruled, timeoutMs);
+    switch (review.status) {
+      case "approved": {
+        const answer = reviewRecord(review);
+        const admitted = await store.admit({ checks, session, tool, labels, now: timeOf(request) });
+        const decision = admitted.ok ? { ...ruled, effect: "allow" as const } : limitDenied(ruled, admitted.failed);
+        return { decision: { ...decision, review: answer }, tool, review };
+      }
+      case "rejected": {
+        const why = `rejected in review by ${review.by}${review.note === undefined ? "" : `: ${review.note}`}`;
+        const decision = { ...ruled, effect: "deny" as const, reasons: [...ruled.reasons, why], review: reviewRecord(review) };
+        return { decision, tool, review };
+      }
+      case "timeout": {
+        const why = `no review answer within ${review.afterMs} ms`;
+        return { decision: { ...ruled, effect: "deny", reasons: [...ruled.reasons, why] }, tool, review };
+      }
+      case "error": {
+        const decision: Decision = {
+          ...ruled,
+          effect: "deny",
+          reasons: [...ruled.reasons, "the review failed"],
+          errors: [...ruled.errors, { rule: REVIEW_ERROR_RULE, message: review.message }],
+        };
+        return { decision, tool, review };
+      }
+    }
+  }
+
+  const redactedArgs = (request: ToolRequest, tool: string | null): unknown => {
+    if (request.args === undefined) return undefined;
+    return program.redact(tool ?? request.tool, request.args);
+  };
+
+  async function decideInSpan(request: ToolRequest, span: SpanLike | null, identityError?: unknown): Promise<Decision> {
+    let now = wallClock(clock);
+    let outcome: Outcome;
+    const problem = requestProblem(request);
+    if (problem !== null) {
+      outcome = {
+        decision: base({ effect: "deny", rules: [INVALID_REQUEST_RULE], reasons: [problem], errors: [] }),
+        tool: null,
+      };
+    } else if (identityError !== undefined) {
+      outcome = { decision: failClosed(identityError), tool: null };
+    } else {
+      try {
+        now = timeOf(request);
+        outcome = await decideRequest(request, now);
+      } catch (error) {
+        outcome = { decision: failClosed(error), tool: null };
+      }
+    }
+
+    let decision = outcome.decision;
+    let args: unknown;
+    try {
+      args = problem === null ? redactedArgs(request, outcome.tool) : undefined;
+    } catch (error) {
+      args = REDACTED;
+      const message = `redaction failed: ${errorMessage(error)}`;
+      decision =
+        decision.effect === "deny"
+          ? { ...decision, errors: [...decision.errors, { rule: INTERNAL_ERROR_RULE, message }] }
+          : failClosed(new Error(message), decision.errors);
+    }
+    if (shadow) decision = { ...decision, shadow: true };
+
+    if (sinks.length > 0) {
+      try {
+        const entry: AuditEntry = {
+          time: now,
+          request: auditRequest(request, args, problem === null),
+          decision,
+          ...(outcome.review === undefined ? {} : { review: outcome.review }),
+        };
+        await Promise.all(sinks.map((sink) => sink.write(entry)));
+      } catch (error) {
+        decision = failClosed(new Error(`audit failed: ${errorMessage(error)}`), decision.errors);
+        if (shadow) decision = { ...decision, shadow: true };
+      }
+    }
+    annotateSpan(span, decision);
+    return decision;
+  }
+
+  async function decide(request: ToolRequest): Promise<Decision> {
+    const span = startToolSpan(options.tracer, request);
+    const decision = await decideInSpan(request, span);
+    endSpan(span);
+    return decision;
+  }
+
+  function wrap<F extends ToolFunction>(name: string, fn: F, identity?: IdentityResolver): GuardedFunction<F> {
+    const run = fn as unknown as (...params: unknown[]) => unknown;
+    return async (...params: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
+      const args: unknown = params[0];
+      let who: CallIdentity = {};
+      let identityError: unknown;
+      try {
+        who = (typeof identity === "function" ? identity(args, params.slice(1)) : identity) ?? {};
+      } catch (error) {
+        identityError = error ?? new Error("the identity resolver threw");
+      }
+      const request = buildRequest(name, args, who, options);
+      const span = startToolSpan(options.tracer, request);
+      const decision = await decideInSpan(request, span, identityError);
+      if (decision.effect !== "allow" && decision.shadow !== true) {
+        endSpan(span, `denied by policy: ${decision.rules.join(", ")}`);
+        throw new PolicyDenied(decision, request);
+      }
+      try {
+        const result = (await run(...params)) as Awaited<ReturnType<F>>;
+        endSpan(span);
+        return result;
+      } catch (error) {
+        endSpan(span, errorMessage(error));
+        throw error;
+      }
+    };
+  }
+
+  function wrapTools<T extends { readonly [name: string]: ToolFunction }>(
+    tools: T,
+    identity?: IdentityResolver,
+  ): { [K in keyof T]: T[K] extends ToolFunction ? GuardedFunction<T[K]> : never } {
+    const wrapped: Record<string, unknown> = {};
+    for (const [name, fn] of Object.entries(tools)) wrapped[name] = wrap(name, fn, identity);
+    return wrapped as { [K in keyof T]: T[K] extends ToolFunction ? GuardedFunction<T[K]> : never };
+  }
+
+  async function recordUsage(usage: Usage): Promise<UsageResult> {
+    try {
+      const problem = usageProblem(usage);
+      if (problem !== null) return { ok: false, error: problem };
+      const charges = program.chargesFor(usage);
+      const now = usage.at ?? clock();
+      await store.charge(charges, now);
+      return { ok: true, charges: charges.length };
+    } catch (error) {
+      return { ok: false, error: errorMessage(error) };
+    }
+  }
+
+  return { policy: meta, mode: shadow ? "shadow" : "enforce", store, decide, wrap, wrapTools, recordUsage };
+}
+
+const REDACTED = "[redacted]";
+const MAX_TIMER_MS = 2_147_483_647;
+
+function reviewRecord(review: { by: string; note?: string; status: "approved" | "rejected" }): NonNullable<Decision["review"]> {
+  const approved = review.status === "approved";
+  return review.note === undefined ? { approved, by: review.by } : { approved, by: review.by, note: review.note };
+}
+
+/** Asks the reviewer; resolves (never rejects) with how the review ended. */
+async function askReviewer(
+  reviewer: Reviewer,
+  request: ToolRequest,
+  pending: Decision,
+  timeoutMs: number,
+): Promise<ReviewOutcome> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<ReviewOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ status: "timeout", afterMs: timeoutMs }), timeoutMs);
+  });
+  const answered = Promise.resolve()
+    .then(() => reviewer(request, pending))
+    .then(
+      (answer): ReviewOutcome => {
+        if (answer === null || typeof answer !== "object" || typeof answer.approved !== "boolean" || typeof answer.by !== "string") {
+          return { status: "error", message: "the reviewer's answer is not { approved: boolean, by: string }" };
+        }
+        const status = answer.approved ? "approved" : "rejected";
+        return typeof answer.note === "string" ? { status, by: answer.by, note: answer.note } : { status, by: answer.by };
+      },
+      (error: unknown): ReviewOutcome => ({ status: "error", message: errorMessage(error) }),
+    );
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function buildRequest(name: string, args: unknown, who: CallIdentity, defaults: GuardOptions): ToolRequest {
+  const agent = who.agent ?? defaults.agent;
+  const context = who.context ?? defaults.context;
+  const session = who.session ?? defaults.session;
+  return {
+    agent: agent as string,
+    tool: name,
+    ...(args === undefined ? {} : { args }),
+    ...(context === undefined ? {} : { context }),
+    ...(session === undefined ? {} : { session }),
+    ...(who.callId === undefined ? {} : { callId: who.callId }),
+  };
+}
+
+function auditRequest(request: ToolRequest, args: unknown, wellFormed: boolean): AuditRequest {
+  const r = (request ?? {}) as Partial<Record<keyof ToolRequest, unknown>>;
+  return {
+    agent: typeof r.agent === "string" ? r.agent : "",
+    tool: typeof r.tool === "string" ? r.tool : "",
+    ...(wellFormed ? (args === undefined ? {} : { args }) : r.args === undefined ? {} : { args: REDACTED }),
+    ...(r.context === undefined ? {} : { context: r.context }),
+    session: typeof r.session === "string" ? r.session : "",
+    ...(typeof r.callId === "string" ? { callId: r.callId } : {}),
+  };
+}
+
+/** Why `request` cannot be decided, or null. */
+function requestProblem(request: unknown): string | null {
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return "a request must be a JSON object";
+  const r = request as Record<string, unknown>;
+  if (typeof r.agent !== "string") return "`agent` must be a string (give `agent` to createGuard or wrap)";
+  if (typeof r.tool !== "string") return "`tool` must be a string";
+  if (r.session !== undefined && typeof r.session !== "string") return "`session` must be a string";
+  if (r.at !== undefined && (typeof r.at !== "number" || !Number.isFinite(r.at))) return "`at` must be a finite number";
+  if (r.callId !== undefined && typeof r.callId !== "string") return "`callId` must be a string";
+  return null;
+}
+
+function usageProblem(usage: unknown): string | null {
+  if (usage === null || typeof usage !== "object") return "a usage report must be an object";
+  const u = usage as Record<string, unknown>;
+  if (typeof u.agent !== "string") return "usage `agent` must be a string";
+  if (u.session !== undefined && typeof u.session !== "string") return "usage `session` must be a string";
+  for (const field of ["inputTokens", "outputTokens"]) {
+    const n = u[field];
+    if (typeof n !== "number" || !Number.isFinite(n) || n < 0) return `usage \`${field}\` must be a non-negative number`;
+  }
+  if (u.costUsd !== undefined && (typeof u.costUsd !== "number" || !Number.isFinite(u.costUsd) || u.costUsd < 0)) {
+    return "usage `costUsd` must be a non-negative number";
+  }
+  if (u.at !== undefined && (typeof u.at !== "number" || !Number.isFinite(u.at))) return "usage `at` must be a finite number";
+  return null;
+}
+
+function assertVerdict(verdict: Verdict): void {
+  if (
+    verdict === null ||
+    typeof verdict !== "object" ||
+    (verdict.effect !== "allow" && verdict.effect !== "deny" && verdict.effect !== "review") ||
+    !Array.isArray(verdict.rules) ||
+    !Array.isArray(verdict.reasons) ||
+    !Array.isArray(verdict.errors)
+  ) {
+    throw new Error("evaluate returned a malformed verdict");
+  }
+}
+
+function isLimitKeyError(error: unknown): error is LimitKeyError {
+  return (
+    error instanceof LimitKeyError ||
+    (error instanceof Error && error.name === "LimitKeyError" && typeof (error as { limitId?: unknown }).limitId === "string")
+  );
+}
+
+function isSinkList(audit: AuditSink | readonly AuditSink[]): audit is readonly AuditSink[] {
+  return Array.isArray(audit);
+}
+
+function readMeta(program: PolicyProgram): PolicyMeta {
+  try {
+    const { name, version, hash, source } = program.policy;
+    return {
+      name: typeof name === "string" ? name : "",
+      version: typeof version === "string" ? version : null,
+      hash: typeof hash === "string" ? hash : "",
+      source: typeof source === "string" ? source : "",
+    };
+  } catch {
+    return { name: "", version: null, hash: "", source: "" };
+  }
+}
+
+/** The clock's time when it gives a finite one, else `Date.now()`; never throws. */
+function wallClock(clock: () => number): number {
+  try {
+    const now = clock();
+    return typeof now === "number" && Number.isFinite(now) ? now : Date.now();
+  } catch {
+    return Date.now();
+  }
+}
+
+/** A message for any thrown value; never throws. */
+function errorMessage(error: unknown): string {
+  try {
+    if (error instanceof Error) return error.message;
+    return String(error);
+  } catch {
+    return "unprintable error";
+  }
+}

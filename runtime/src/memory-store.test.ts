@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import { MemoryStore } from "./memory-store.js";
+import type { LimitAttempt } from "./store.js";
+import type { LimitCheck } from "./types.js";
+
+const calls = (max: number, window: number | "session" = 1_000, key = "agent:r"): LimitCheck => ({
+  id: "calls",
+  kind: "calls",
+  key,
+  window,
+  max,
+  amount: 1,
+});
+const cost = (max: number, amount: number, window: number | "session" = 1_000): LimitCheck => ({
+  id: "cost",
+  kind: "cost",
+  key: "agent:r",
+  window,
+  max,
+  amount,
+});
+const tokens = (max: number, window: number | "session" = 1_000): LimitCheck => ({
+  id: "tokens",
+  kind: "tokens",
+  key: "agent:r",
+  window,
+  max,
+  amount: 0,
+});
+const repeats = (max: number, fingerprint: string): LimitCheck => ({
+  id: "repeats",
+  kind: "repeats",
+  key: "agent:r|session:s",
+  window: null,
+  max,
+  amount: 0,
+  fingerprint,
+});
+const attempt = (checks: LimitCheck[], now: number, tool = "a.x", labels: string[] = []): LimitAttempt => ({
+  checks,
+  session: "s",
+  tool,
+  labels,
+  now,
+});
+
+describe("MemoryStore", () => {
+  it("counts calls in the half-open window (now − W, now]", async () => {
+    const store = new MemoryStore();
+    expect((await store.admit(attempt([calls(2)], 1_000))).ok).toBe(true);
+    expect((await store.admit(attempt([calls(2)], 1_500))).ok).toBe(true);
+    expect(await store.admit(attempt([calls(2)], 1_999))).toEqual({ ok: false, failed: calls(2) });
+    // the call at 1000 sits exactly at now − W = 1000: outside
+    expect((await store.admit(attempt([calls(2)], 2_000))).ok).toBe(true);
+    expect((await store.admit(attempt([calls(2)], 2_000))).ok).toBe(false);
+    expect((await store.admit(attempt([calls(2)], 2_500))).ok).toBe(true);
+  });
+
+  it("keeps separate counters per key and per limit id", async () => {
+    const store = new MemoryStore();
+    expect((await store.admit(attempt([calls(1, 1_000, "agent:a")], 0))).ok).toBe(true);
+    expect((await store.admit(attempt([calls(1, 1_000, "agent:b")], 0))).ok).toBe(true);
+    expect((await store.admit(attempt([calls(1, 1_000, "agent:a")], 1))).ok).toBe(false);
+    expect((await store.admit(attempt([{ ...calls(1, 1_000, "agent:a"), id: "other" }], 1))).ok).toBe(true);
+  });
+
+  it("never expires a per-session window", async () => {
+    const store = new MemoryStore();
+    expect((await store.admit(attempt([calls(2, "session", "agent:r|session:s")], 0))).ok).toBe(true);
+    expect((await store.admit(attempt([calls(2, "session", "agent:r|session:s")], 1e12))).ok).toBe(true);
+    expect((await store.admit(attempt([calls(2, "session", "agent:r|session:s")], 2e12))).ok).toBe(false);
+    expect((await store.admit(attempt([calls(2, "session", "agent:r|session:t")], 2e12))).ok).toBe(true);
+  });
+
+  it("consumes all checks or none, and reports the first failing one in array order", async () => {
+    const store = new MemoryStore();
+    const a = { ...calls(1), id: "a" };
+    const b = { ...calls(5), id: "b" };
+    expect((await store.admit(attempt([b], 0))).ok).toBe(true);
+    expect((await store.admit(attempt([a], 0))).ok).toBe(true);
+    // `a` is full: `b` must not be consumed by this failing attempt
+    expect(await store.admit(attempt([b, a], 1))).toEqual({ ok: false, failed: a });
+    const c = { ...calls(0), id: "c" };
+    expect(await store.admit(attempt([c, a], 1))).toEqual({ ok: false, failed: c });
+    for (let i = 0; i < 4; i++) expect((await store.admit(attempt([b], 2))).ok).toBe(true);
+    expect((await store.admit(attempt([b], 2))).ok).toBe(false);
+  });
+
+  it("check() never consumes or records", async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 5; i++) expect((await store.check(attempt([calls(1)], 0, "a.x", ["pii"]))).ok).toBe(true);
+    const view = await store.sessionView("s");
+    expect([...view.labels]).toEqual([]);
+    expect((await store.admit(attempt([calls(1)], 0))).ok).toBe(true);
+    expect(await store.check(attempt([calls(1)], 0))).toEqual({ ok: false, failed: calls(1) });
+  });
+
+  it("records admitted calls: session counts per tool and labels", async () => {
+    const store = new MemoryStore();
+    await store.admit(attempt([], 0, "a.x", ["pii"]));
+    await store.admit(attempt([], 0, "a.x", []));
+    await store.admit(attempt([], 0, "a.y", ["ext"]));
+    await store.admit(attempt([calls(0)], 0, "a.z", ["never"]));
+    const view = await store.sessionView("s");
+    expect(new Set(view.labels)).toEqual(new Set(["pii", "ext"]));
+    expect(new Map(view.counts as Map<string, number>)).toEqual(new Map([["a.x", 2], ["a.y", 1]]));
+    const other = await store.sessionView("t");
+    expect([...other.labels]).toEqual([]);
+  });
+
+  it("returns snapshots from sessionView", async () => {
+    const store = new MemoryStore();
+    const before = await store.sessionView("s");
+    await store.admit(attempt([], 0, "a.x", ["pii"]));
+    expect([...before.labels]).toEqual([]);
+  });
+
+  it("cost: denied when spent + amount > max; a free call is denied only once spending passed max", async () => {
+    const store = new MemoryStore();
+    expect((await store.admit(attempt([cost(100, 60)], 0))).ok).toBe(true);
+    expect((await store.admit(attempt([cost(100, 50)], 1))).ok).toBe(false);
+    expect((await store.admit(attempt([cost(100, 40)], 2))).ok).toBe(true); // exactly 100
+    expect((await store.admit(attempt([cost(100, 0)], 3))).ok).toBe(true); // 100 + 0 is not past 100
+    await store.charge([{ id: "cost", kind: "cost", key: "agent:r", window: 1_000, amount: 1 }], 4);
+    expect((await store.admit(attempt([cost(100, 0)], 5))).ok).toBe(false);
+    expect((await store.admit(attempt([cost(100, 0)], 1_000))).ok).toBe(true); // the 60 at t=0 left the window
+  });
+
+  it("tokens: denied once charged tokens in the window reach max; a call consumes nothing", async () => {
+    const store = new MemoryStore();
+    const charge = (amount: number, now: number) =>
+      store.charge([{ id: "tokens", kind: "tokens", key: "agent:r", window: 1_000, amount }], now);
+    for (let i = 0; i < 10; i++) expect((await store.admit(attempt([tokens(100)], 0))).ok).toBe(true);
+    await charge(99, 10);
+    expect((await store.admit(attempt([tokens(100)], 15))).ok).toBe(true);
+    await charge(1, 20);
+    expect((await store.admit(attempt([tokens(100)], 30))).ok).toBe(false);
+    expect((await store.admit(attempt([tokens(100)], 1_009))).ok).toBe(false);
+    expect((await store.admit(attempt([tokens(100)], 1_010))).ok).toBe(true); // the 99 at t=10 left
+  });
+
+  it("repeats: the trailing run of identical admitted calls", async () => {
+    const store = new MemoryStore();
+    const admit = async (fp: string) => (await store.admit(attempt([repeats(2, fp)], 0))).ok;
+    expect(await admit("A")).toBe(true);
+    expect(await admit("A")).toBe(true);
+    expect(await admit("A")).toBe(false);
+    expect(await admit("A")).toBe(false); // denied calls do not extend the run...
+    expect(await admit("B")).toBe(true); // ...and a different call restarts it
+    expect(await admit("A")).toBe(true);
+    expect(await admit("A")).toBe(true);
+    expect(await admit("A")).toBe(false);
+  });
+
+  it("repeats: a call denied by another limit neither extends nor breaks the run", async () => {
+    const store = new MemoryStore();
+    const full = { ...calls(0), id: "full" };
+    expect((await store.admit(attempt([repeats(1, "A")], 0))).ok).toBe(true);
+    expect((await store.admit(attempt([repeats(1, "B"), full], 0))).ok).toBe(false);
+    expect(await store.admit(attempt([repeats(1, "A")], 0))).toEqual({ ok: false, failed: repeats(1, "A") });
+  });
+
+  it("never lets time run backwards", async () => {
+    const store = new MemoryStore();
+    expect((await store.admit(attempt([calls(1)], 5_000))).ok).toBe(true);
+    // t=4500 counts as 5000: the call at 5000 is inside the window
+    expect((await store.admit(attempt([calls(1)], 4_500))).ok).toBe(false);
+    expect((await store.admit(attempt([calls(1)], 100))).ok).toBe(false);
+    expect((await store.admit(attempt([calls(1)], 6_000))).ok).toBe(true);
+  });
+
+  it("admits exactly R of N concurrent attempts", async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 7; i++) await store.admit(attempt([calls(20)], 0));
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.admit(attempt([calls(20)], 1))));
+    expect(results.filter((r) => r.ok)).toHaveLength(13);
+  });
+
+  it("drops expired entries and idle counters", async () => {
+    const store = new MemoryStore();
+    for (let t = 0; t < 20_000; t++) {
+      await store.admit(attempt([calls(1_000, 10, `agent:${t % 500}`)], t));
+    }
+    // every counter holds at most the entries of the last 10 ms
+    expect(store.stats().entries).toBeLessThanOrEqual(20);
+    for (let t = 0; t < 2_000; t++) await store.admit(attempt([calls(1, 10, "agent:x")], 100_000 + t));
+    expect(store.stats().counters).toBeLessThanOrEqual(2);
+    expect(store.stats().entries).toBeLessThanOrEqual(2);
+  });
+
+  it("rejects malformed checks and times without changing anything", async () => {
+    const store = new MemoryStore();
+    await expect(store.admit(attempt([{ ...calls(1), kind: "bogus" as "calls" }], 0))).rejects.toThrow(TypeError);
+    await expect(store.admit(attempt([{ ...calls(1), window: -1 }], 0))).rejects.toThrow(TypeError);
+    await expect(store.admit(attempt([{ ...calls(1), amount: NaN }], 0))).rejects.toThrow(TypeError);
+    await expect(store.admit(attempt([{ ...repeats(1, "A"), fingerprint: undefined }], 0))).rejects.toThrow(TypeError);
+    await expect(store.admit(attempt([calls(1)], NaN))).rejects.toThrow(TypeError);
+    await expect(store.admit(attempt([calls(1), { ...calls(1), id: "bad", max: Infinity }], 0))).rejects.toThrow(TypeError);
+    expect((await store.admit(attempt([calls(1)], 0))).ok).toBe(true);
+    expect([...(await store.sessionView("s")).labels]).toEqual([]);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * `MemoryStore`: the default, single-process `LimitStore` with exact sliding windows.
+ *
+ * INVARIANT (atomicity): every method does all of its reading and writing synchronously, with no
+ * `await` in between, so concurrent callers in one process are serialized by the event loop and
+ * N concurrent admits against a limit with R remaining admit exactly R.
+ * INVARIANT (order): the store's clock never runs backwards, so every counter's entries are sorted
+ * by time and expire from the front.
+ * Memory: expired entries are dropped whenever a counter is touched, and every store operation pays
+ * for sweeping a bounded share of all counters, so counters that are never touched again are
+ * dropped too once their entries expire. Session state (labels, counts, repeat runs and
+ * `per session` counters) lives as long as the store.
+ */
+
+import { assertLimitCheck, assertTime, assertUsageCharge } from "./store.js";
+import type { LimitAttempt, LimitOutcome, LimitStore } from "./store.js";
+import type { LimitCheck, SessionView, UsageCharge } from "./types.js";
+
+/** Timestamped amounts of one `(limit id, key)` counter. */
+class WindowCounter {
+  /** Milliseconds; `Infinity` for a `per session` window (nothing expires). */
+  window: number;
+  private times: number[] = [];
+  private amounts: number[] = [];
+  private head = 0;
+  private total = 0;
+
+  constructor(window: number) {
+    this.window = window;
+  }
+
+  /** Drops entries at or before `now − window`; returns the sum of what remains. */
+  sumAt(now: number): number {
+    const cutoff = now - this.window;
+    while (this.head < this.times.length && this.times[this.head] <= cutoff) {
+      this.total -= this.amounts[this.head];
+      this.head++;
+    }
+    if (this.head > 32 && this.head * 2 >= this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.amounts = this.amounts.slice(this.head);
+      this.head = 0;
+      this.total = this.amounts.reduce((a, b) => a + b, 0);
+    }
+    if (this.head === this.times.length) this.total = 0;
+    return this.total;
+  }
+
+  add(now: number, amount: number): void {
+    if (amount === 0) return;
+    if (this.window === Infinity) {
+      // nothing ever expires: one running total is exact
+      if (this.times.length === 0) {
+        this.times.push(now);
+        this.amounts.push(0);
+      }
+      this.amounts[0] += amount;
+      this.total += amount;
+      return;
+    }
+    this.times.push(now);
+    this.amounts.push(amount);
+    this.total += amount;
+  }
+
+  get entries(): number {
+    return this.times.length - this.head;
+  }
+}
+
+interface RepeatRun {
+  fingerprint: string;
+  length: number;
+}
+
+interface SessionState {
+  readonly labels: Set<string>;
+  readonly counts: Map<string, number>;
+}
+
+/** Sizes, for tests and monitoring. */
+export interface MemoryStoreStats {
+  /** Window counters held (including `per session` ones). */
+  readonly counters: number;
+  /** Timestamped entries held across all window counters. */
+  readonly entries: number;
+  readonly sessions: number;
+  readonly repeatRuns: number;
+}
+
+/**
+ * The default `LimitStore`: exact sliding windows in this process's memory. Share one instance
+ * between guards that must share limits; use the Redis store to share across processes.
+ */
+export class MemoryStore implements LimitStore {
+  private latest = -Infinity;
+  private readonly counters = new Map<string, WindowCounter>();
+  private readonly runs = new Map<string, RepeatRun>();
+  private readonly sessions = new Map<string, SessionState>();
+  private sweepCursor: Iterator<[string, WindowCounter]> | null = null;
+
+  async sessionView(session: string): Promise<SessionView> {
+    const state = this.sessions.get(String(session));
+    return { labels: new Set(state?.labels), counts: new Map(state?.counts) };
+  }
+
+  async admit(attempt: LimitAttempt): Promise<LimitOutcome> {
+    const now = this.tick(attempt.now);
+    for (const check of attempt.checks) assertLimitCheck(check);
+    const failed = this.firstFailing(attempt.checks, now);
+    if (failed !== null) return { ok: false, failed };
+    for (const check of attempt.checks) this.consume(check, now);
+    const session = this.sessionState(String(attempt.session));
+    session.counts.set(attempt.tool, (session.counts.get(attempt.tool) ?? 0) + 1);
+    for (const label of attempt.labels) session.labels.add(label);
+    return { ok: true };
+  }
+
+  async check(attempt: LimitAttempt): Promise<LimitOutcome> {
+    const now = this.tick(attempt.now);
+    for (const check of attempt.checks) assertLimitCheck(check);
+    const failed = this.firstFailing(attempt.checks, now);
+    return failed === null ? { ok: true } : { ok: false, failed };
+  }
+
+  async charge(charges: readonly UsageCharge[], now: number): Promise<void> {
+    const at = this.tick(now);
+    for (const charge of charges) assertUsageCharge(charge);
+    for (const charge of charges) {
+      if (charge.amount === 0) continue;
+      this.counter(charge.id, charge.key, charge.window).add(at, charge.amount);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  stats(): MemoryStoreStats {
+    let entries = 0;
+    for (const counter of this.counters.values()) entries += counter.entries;
+    return { counters: this.counters.size, entries, sessions: this.sessions.size, repeatRuns: this.runs.size };
+  }
+
+  /** Clamps `now` to the latest time seen and sweeps a few counters. */
+  private tick(now: number): number {
+    assertTime(now);
+    if (now > this.latest) this.latest = now;
+    this.sweep(4);
+    return this.latest;
+  }
+
+  private firstFailing(checks: readonly LimitCheck[], now: number): LimitCheck | null {
+    for (const check of checks) if (this.exceeds(check, now)) return check;
+    return null;
+  }
+
+  private exceeds(check: LimitCheck, now: number): boolean {
+    const id = counterId(check.id, check.key);
+    if (check.kind === "repeats") {
+      const run = this.runs.get(id);
+      return run !== undefined && run.fingerprint === check.fingerprint && run.length >= check.max;
+    }
+    const counter = this.counters.get(id);
+    const used = counter === undefined ? 0 : counter.sumAt(now);
+    switch (check.kind) {
+      case "calls":
+      case "tokens":
+        return used >= check.max;
+      case "cost":
+        return used + check.amount > check.max;
+    }
+  }
+
+  private consume(check: LimitCheck, now: number): void {
+    if (check.kind === "repeats") {
+      const id = counterId(check.id, check.key);
+      const run = this.runs.get(id);
+      const fingerprint = check.fingerprint as string;
+      if (run !== undefined && run.fingerprint === fingerprint) run.length++;
+      else this.runs.set(id, { fingerprint, length: 1 });
+      return;
+    }
+    if (check.amount === 0) return;
+    this.counter(check.id, check.key, check.window as number | "session").add(now, check.amount);
+  }
+
+  private counter(limitId: string, key: string, window: number | "session"): WindowCounter {
+    const id = counterId(limitId, key);
+    const ms = window === "session" ? Infinity : window;
+    let counter = this.counters.get(id);
+    if (counter === undefined) {
+      counter = new WindowCounter(ms);
+      this.counters.set(id, counter);
+    } else counter.window = ms;
+    return counter;
+  }
+
+  private sessionState(session: string): SessionState {
+    let state = this.sessions.get(session);
+    if (state === undefined) {
+      state = { labels: new Set(), counts: new Map() };
+      this.sessions.set(session, state);
+    }
+    return state;
+  }
+
+  /** Visits up to `budget` counters round-robin, pruning them and dropping the empty ones. */
+  private sweep(budget: number): void {
+    for (let i = 0; i < budget && this.counters.size > 0; i++) {
+      if (this.sweepCursor === null) this.sweepCursor = this.counters.entries();
+      const step = this.sweepCursor.next();
+      if (step.done === true) {
+        this.sweepCursor = null;
+        continue;
+      }
+      const [id, counter] = step.value;
+      if (counter.sumAt(this.latest) === 0 && counter.entries === 0) this.counters.delete(id);
+    }
+  }
+}
+
+function counterId(limitId: string, key: string): string {
+  return `${limitId}\u0000${key}`;
+}
