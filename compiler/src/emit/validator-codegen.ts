@@ -1,0 +1,789 @@
+/**
+ * Compiles a JSON Schema into a straight-line JavaScript validator.
+ *
+ * The output reads the same plan as the reference validator (`manifest/validate.ts`,
+ * `planSchema`) and follows its keyword order exactly, so for every schema and value the
+ * generated function returns `null` exactly when `validate()` returns `[]`, and otherwise the very
+ * same messages. Properties of the output:
+ *  - `code` is one function declaration, `function NAME(value) { ... }`; `helpers` are top-level
+ *    statements it needs (compiled regexes, constant sets and values, small functions), each named
+ *    `NAME_...` so the validators of several tools can share a module. The guard module places
+ *    the helpers before the function and imports `deepEqual` and `codePointLength` from
+ *    `@agentpolicy/runtime` (the only free names the code uses besides standard globals).
+ *  - No schema is walked at run time; regexes are compiled once, when the module loads.
+ *  - The valid path allocates nothing for objects, strings and numbers; only `uniqueItems` on
+ *    arrays longer than 32 items and `multipleOf` with fractional numbers allocate.
+ *  - `$ref` targets become helper functions (a boolean one and a collecting one), so recursive
+ *    schemas compile to recursive functions; recursion is bounded because values may nest at
+ *    most MAX_VALUE_DEPTH deep and in-place cycles are refused by the plan.
+ *  - Total on hostile values: the value is first checked to be JSON; any exception (a throwing
+ *    getter, a proxy) is caught and reported as "value cannot be validated".
+ *  - With `{ typescript: true }` the signature reads `function NAME(value: unknown): string[] | null`
+ *    and helpers carry parameter types; the body type-checks under `strict`. Without it the
+ *    output is plain JavaScript (for `new Function`, or a `.js` module).
+ */
+import type { JsonSchema } from "../manifest/types.js";
+import {
+  FixedMessages,
+  MAX_ERRORS,
+  MAX_POINTER_SHOWN,
+  MAX_VALUE_DEPTH,
+  type PatternInfo,
+  type SchemaNode,
+  type SchemaPlan,
+  UNIQUE_PAIRWISE_MAX,
+  UNSAFE_PATTERN_MAX_LENGTH,
+  dependentRequiredMessage,
+  escapePointerSegment,
+  patternPropertyMessage,
+  planSchema,
+} from "../manifest/validate.js";
+
+export interface GeneratedValidator {
+  /** `function NAME(value) { ... }`: returns null when valid, else the messages of `validate()`. */
+  readonly code: string;
+  /** Top-level statements the function needs, in order (each declares one `NAME_...` binding). */
+  readonly helpers: string[];
+}
+
+export interface GenerateOptions {
+  /** Emit TypeScript annotations (`value: unknown`, typed helper parameters). Default: plain JavaScript. */
+  readonly typescript?: boolean;
+}
+
+/** The run-time helpers the generated code may call, imported from "@agentpolicy/runtime". */
+export const VALIDATOR_RUNTIME_NAMES = ["deepEqual", "codePointLength"] as const;
+
+/**
+ * Compiles `schema` (also the root for its local `$ref`s) into a validator named `fnName`.
+ * `fnName` must be a JavaScript identifier (throws a TypeError otherwise: a programming error).
+ */
+export function generateValidator(schema: JsonSchema, fnName: string, options: GenerateOptions = {}): GeneratedValidator {
+  if (!/^[A-Za-z_$][\w$]*$/.test(fnName)) throw new TypeError(`not a JavaScript identifier: ${JSON.stringify(fnName)}`);
+  const gen = new Generator(planSchema(schema), fnName, options.typescript === true);
+  return gen.run();
+}
+
+/** A pointer under construction: static text, or an expression giving one escaped segment. */
+type PathPart = { readonly text: string } | { readonly expr: string };
+type Path = readonly PathPart[];
+
+/** How a failure is handled where the code is emitted. */
+type Mode =
+  /** Record [pointer, suffix] in `e`; when full, `return FINISH`. */
+  | { readonly kind: "collect"; readonly finish: string }
+  /** Decide only: run `onFail` (e.g. `{ ok3 = false; break L3; }` or `return false;`). */
+  | { readonly kind: "bool"; readonly onFail: string };
+
+const lit = (s: string): string => JSON.stringify(s);
+
+function indent(lines: readonly string[]): string[] {
+  return lines.map((l) => (l === "" ? l : `  ${l}`));
+}
+
+function pathCode(path: Path): string {
+  const parts: string[] = [];
+  let text = "";
+  for (const p of path) {
+    if ("text" in p) text += p.text;
+    else {
+      parts.push(lit(`${text}/`));
+      text = "";
+      parts.push(p.expr);
+    }
+  }
+  if (text !== "" || parts.length === 0) parts.push(lit(text));
+  return parts.join(" + ");
+}
+
+function seg(s: string): PathPart {
+  return { text: `/${escapePointerSegment(s)}` };
+}
+
+function jsNumber(n: number): string {
+  const s = String(n);
+  return n < 0 ? `(${s})` : s;
+}
+
+function isPrimitive(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+}
+
+class Generator {
+  private readonly helpers = new Map<string, string>();
+  private counter = 0;
+  private readonly refFunctions = new Map<string, string>();
+  private readonly pendingRefs: { name: string; node: SchemaNode; kind: "bool" | "collect" }[] = [];
+  private readonly patternNames = new Map<PatternInfo, string>();
+
+  constructor(
+    private readonly plan: SchemaPlan,
+    private readonly fn: string,
+    private readonly ts: boolean,
+  ) {}
+
+  run(): GeneratedValidator {
+    const t = (s: string): string => (this.ts ? s : "");
+    const body = this.emitNode(this.plan.root, "v0", [], { kind: "collect", finish: `${this.fn}_fmt(e)` });
+    this.useFmt();
+    this.useJson();
+    // Ref functions may require more ref functions: drain the queue.
+    for (let i = 0; i < this.pendingRefs.length; i++) this.emitRefFunction(this.pendingRefs[i]);
+    const lines = [
+      `function ${this.fn}(value${t(": unknown")})${t(": string[] | null")} {`,
+      "  try {",
+      `    const bad = ${this.fn}_json(value, 0);`,
+      `    if (bad !== null) return [${this.fn}_msg(bad[0], bad[1])];`,
+      `    let e${t(": [string, string][] | null")} = null;`,
+      `    const v0${t(": any")} = value;`,
+      ...indent(indent(body)),
+      `    return e === null ? null : ${this.fn}_fmt(e);`,
+      "  } catch {",
+      `    return [${this.fn}_msg("", ${lit(FixedMessages.internal)})];`,
+      "  }",
+      "}",
+    ];
+    return { code: lines.join("\n"), helpers: [...this.helpers.values()] };
+  }
+
+  private fresh(prefix: string): string {
+    return `${prefix}${++this.counter}`;
+  }
+
+  private helper(name: string, text: () => string): string {
+    if (!this.helpers.has(name)) {
+      this.helpers.set(name, "");
+      this.helpers.set(name, text());
+    }
+    return name;
+  }
+
+  // ----- failures
+
+  private fail(path: Path, suffixExpr: string, mode: Mode): string[] {
+    if (mode.kind === "bool") return [mode.onFail];
+    return [`(e ??= []).push([${pathCode(path)}, ${suffixExpr}]);`, `if (e.length >= ${MAX_ERRORS}) return ${mode.finish};`];
+  }
+
+  private failIf(cond: string, path: Path, suffix: string, mode: Mode): string[] {
+    const f = this.fail(path, lit(suffix), mode);
+    return [`if (${cond}) {`, ...indent(f), "}"];
+  }
+
+  /** A boolean-mode check of `n` on `v` into a fresh flag: [lines, flagName]. */
+  private boolBlock(n: SchemaNode, v: string): [string[], string] {
+    const ok = this.fresh("ok");
+    const label = this.fresh("L");
+    const inner = this.emitNode(n, v, [], { kind: "bool", onFail: `{ ${ok} = false; break ${label}; }` });
+    const usesLabel = inner.some((l) => l.includes(`break ${label};`));
+    if (inner.length === 0) return [[`const ${ok} = true;`], ok];
+    const lines = usesLabel ? [`let ${ok} = true;`, `${label}: {`, ...indent(inner), "}"] : [`let ${ok} = true;`, ...inner];
+    return [lines, ok];
+  }
+
+  // ----- helpers emitted as source text
+
+  private anyParam(name: string, type = "any"): string {
+    return this.ts ? `${name}: ${type}` : name;
+  }
+
+  private useEsc(): string {
+    return this.helper(`${this.fn}_esc`, () =>
+      [
+        `function ${this.fn}_esc(${this.anyParam("s", "string")})${this.ts ? ": string" : ""} {`,
+        '  return s.replace(/~/g, "~0").replace(/\\//g, "~1");',
+        "}",
+      ].join("\n"),
+    );
+  }
+
+  private useFmt(): void {
+    const f = this.fn;
+    this.helper(`${f}_msg`, () =>
+      [
+        `function ${f}_msg(${this.anyParam("p", "string")}, ${this.anyParam("s", "string")})${this.ts ? ": string" : ""} {`,
+        `  return (p === "" ? "value" : "\`" + (p.length > ${MAX_POINTER_SHOWN} ? p.slice(0, ${MAX_POINTER_SHOWN}) + "..." : p) + "\`") + " " + s;`,
+        "}",
+      ].join("\n"),
+    );
+    this.helper(`${f}_fmt`, () =>
+      [
+        `function ${f}_fmt(${this.anyParam("e", "[string, string][]")})${this.ts ? ": string[]" : ""} {`,
+        `  const out${this.ts ? ": string[]" : ""} = [];`,
+        `  for (let i = 0; i < e.length; i++) out.push(${f}_msg(e[i][0], e[i][1]));`,
+        "  return out;",
+        "}",
+      ].join("\n"),
+    );
+  }
+
+  private useJson(): void {
+    const f = this.fn;
+    const esc = this.useEsc();
+    this.helper(`${f}_json`, () =>
+      [
+        `function ${f}_json(${this.anyParam("v")}, ${this.anyParam("d", "number")})${this.ts ? ": [string, string] | null" : ""} {`,
+        "  if (v === null) return null;",
+        "  const t = typeof v;",
+        '  if (t === "string" || t === "boolean") return null;',
+        `  if (t === "number") return Number.isFinite(v) ? null : ["", ${lit(FixedMessages.notJson)}];`,
+        `  if (t !== "object") return ["", ${lit(FixedMessages.notJson)}];`,
+        `  if (d >= ${MAX_VALUE_DEPTH}) return ["", ${lit(FixedMessages.tooDeep)}];`,
+        "  if (Array.isArray(v)) {",
+        "    for (let i = 0; i < v.length; i++) {",
+        `      const r = ${f}_json(v[i], d + 1);`,
+        "      if (r !== null) {",
+        '        r[0] = "/" + i + r[0];',
+        "        return r;",
+        "      }",
+        "    }",
+        "    return null;",
+        "  }",
+        "  const proto = Object.getPrototypeOf(v);",
+        `  if (proto !== Object.prototype && proto !== null) return ["", ${lit(FixedMessages.notJson)}];`,
+        "  for (const k in v) {",
+        "    if (!Object.hasOwn(v, k)) continue;",
+        `    const r = ${f}_json(v[k], d + 1);`,
+        "    if (r !== null) {",
+        `      r[0] = "/" + ${esc}(k) + r[0];`,
+        "      return r;",
+        "    }",
+        "  }",
+        "  return null;",
+        "}",
+      ].join("\n"),
+    );
+  }
+
+  private useMultipleOf(): string {
+    const f = this.fn;
+    this.helper(`${f}_dec`, () =>
+      [
+        `function ${f}_dec(${this.anyParam("x", "number")})${this.ts ? ": [bigint, number]" : ""} {`,
+        "  const s = String(Math.abs(x));",
+        '  const ei = s.indexOf("e");',
+        "  const mant = ei < 0 ? s : s.slice(0, ei);",
+        "  const exp = ei < 0 ? 0 : Number(s.slice(ei + 1));",
+        '  const dot = mant.indexOf(".");',
+        "  const digits = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);",
+        "  return [BigInt(digits), exp - (dot < 0 ? 0 : mant.length - dot - 1)];",
+        "}",
+      ].join("\n"),
+    );
+    return this.helper(`${f}_mul`, () =>
+      [
+        `function ${f}_mul(${this.anyParam("v", "number")}, ${this.anyParam("m", "number")})${this.ts ? ": boolean" : ""} {`,
+        "  if (Number.isSafeInteger(v) && Number.isSafeInteger(m)) return v % m === 0;",
+        `  const a = ${f}_dec(v);`,
+        `  const b = ${f}_dec(m);`,
+        "  const e = Math.min(a[1], b[1]);",
+        "  const ten = BigInt(10);",
+        "  return (a[0] * ten ** BigInt(a[1] - e)) % (b[0] * ten ** BigInt(b[1] - e)) === BigInt(0);",
+        "}",
+      ].join("\n"),
+    );
+  }
+
+  private useUnique(): string {
+    const f = this.fn;
+    this.helper(`${f}_key`, () =>
+      [
+        `function ${f}_key(${this.anyParam("v")})${this.ts ? ": string" : ""} {`,
+        '  if (v === null) return "null";',
+        '  if (typeof v === "number") return String(v);',
+        '  if (typeof v === "string") return JSON.stringify(v);',
+        '  if (typeof v === "boolean") return v ? "true" : "false";',
+        "  if (Array.isArray(v)) {",
+        '    let out = "[";',
+        `    for (let i = 0; i < v.length; i++) out += (i > 0 ? "," : "") + ${f}_key(v[i]);`,
+        '    return out + "]";',
+        "  }",
+        "  const keys = Object.keys(v).sort();",
+        '  let out = "{";',
+        `  for (let i = 0; i < keys.length; i++) out += (i > 0 ? "," : "") + JSON.stringify(keys[i]) + ":" + ${f}_key(v[keys[i]]);`,
+        '  return out + "}";',
+        "}",
+      ].join("\n"),
+    );
+    return this.helper(`${f}_uniq`, () =>
+      [
+        `function ${f}_uniq(${this.anyParam("a", "any[]")})${this.ts ? ": boolean" : ""} {`,
+        `  if (a.length <= ${UNIQUE_PAIRWISE_MAX}) {`,
+        "    for (let i = 1; i < a.length; i++) for (let j = 0; j < i; j++) if (deepEqual(a[i], a[j])) return false;",
+        "    return true;",
+        "  }",
+        `  const seen = new Set${this.ts ? "<string>" : ""}();`,
+        "  for (let i = 0; i < a.length; i++) {",
+        `    const k = ${f}_key(a[i]);`,
+        "    if (seen.has(k)) return false;",
+        "    seen.add(k);",
+        "  }",
+        "  return true;",
+        "}",
+      ].join("\n"),
+    );
+  }
+
+  private useRegex(p: PatternInfo): string {
+    let name = this.patternNames.get(p);
+    if (name === undefined) {
+      name = `${this.fn}_re${this.patternNames.size + 1}`;
+      this.patternNames.set(p, name);
+      const n = name;
+      this.helper(n, () => `const ${n} = new RegExp(${lit(p.source)}, "u");`);
+    }
+    return name;
+  }
+
+  private useConst(value: unknown): string {
+    const name = `${this.fn}_k${++this.counter}`;
+    // JSON.parse keeps a `__proto__` key as an own property, which an object literal would not.
+    this.helper(name, () => `const ${name}${this.ts ? ": unknown" : ""} = JSON.parse(${lit(JSON.stringify(value))});`);
+    return name;
+  }
+
+  private useStringSet(values: readonly (string | number | boolean | null)[]): string {
+    const name = `${this.fn}_s${++this.counter}`;
+    this.helper(name, () => `const ${name} = new Set${this.ts ? "<unknown>" : ""}(${JSON.stringify(values)});`);
+    return name;
+  }
+
+  /** `x` equals one of `values` (deeply): an expression. */
+  private equalsAny(x: string, values: readonly unknown[]): string {
+    const prim = values.filter(isPrimitive);
+    const rest = values.filter((v) => !isPrimitive(v));
+    const parts: string[] = [];
+    if (prim.length > 8) parts.push(`${this.useStringSet(prim)}.has(${x})`);
+    else for (const p of prim) parts.push(`${x} === ${JSON.stringify(p)}`);
+    for (const r of rest) parts.push(`deepEqual(${x}, ${this.useConst(r)})`);
+    return parts.length === 0 ? "false" : parts.join(" || ");
+  }
+
+  /** `k` is one of the names: an expression. */
+  private nameIn(k: string, names: ReadonlySet<string>): string {
+    if (names.size === 0) return "false";
+    if (names.size <= 8) return [...names].map((n) => `${k} === ${lit(n)}`).join(" || ");
+    return `${this.useStringSet([...names])}.has(${k})`;
+  }
+
+  private tooLong(s: string): string {
+    return `${s}.length > ${UNSAFE_PATTERN_MAX_LENGTH} && codePointLength(${s}) > ${UNSAFE_PATTERN_MAX_LENGTH}`;
+  }
+
+  // ----- $ref functions
+
+  private refFunction(node: SchemaNode, kind: "bool" | "collect"): string {
+    const key = `${node.id}:${kind}`;
+    let name = this.refFunctions.get(key);
+    if (name === undefined) {
+      name = `${this.fn}_r${node.id}${kind === "bool" ? "b" : "c"}`;
+      this.refFunctions.set(key, name);
+      this.helpers.set(name, ""); // reserve the slot, filled when emitted
+      this.pendingRefs.push({ name, node, kind });
+    }
+    return name;
+  }
+
+  private emitRefFunction(ref: { name: string; node: SchemaNode; kind: "bool" | "collect" }): void {
+    const t = (s: string): string => (this.ts ? s : "");
+    let lines: string[];
+    if (ref.kind === "bool") {
+      const body = this.emitNode(ref.node, "v", [], { kind: "bool", onFail: "return false;" });
+      lines = [`function ${ref.name}(${this.anyParam("v")})${t(": boolean")} {`, ...indent(body), "  return true;", "}"];
+    } else {
+      const body = this.emitNode(ref.node, "v", [], { kind: "collect", finish: "e" });
+      lines = [
+        `function ${ref.name}(${this.anyParam("v")})${t(": [string, string][] | null")} {`,
+        `  let e${t(": [string, string][] | null")} = null;`,
+        ...indent(body),
+        "  return e;",
+        "}",
+      ];
+    }
+    this.helpers.set(ref.name, lines.join("\n"));
+  }
+
+  // ----- schema nodes (the keyword order is `check` in manifest/validate.ts)
+
+  private emitNode(n: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    if (n.bool === true) return [];
+    if (n.bool === false) return this.fail(path, lit(FixedMessages.notAllowed), mode);
+    if (n.broken !== null) return this.fail(path, lit(n.broken), mode);
+    const out: string[] = [];
+    const m = n.msg;
+
+    if (n.types !== null) {
+      const tests = n.types.map((t) => typeTest(t, v));
+      out.push(...this.failIf(tests.length === 0 ? "true" : `!(${tests.join(" || ")})`, path, m.type, mode));
+    }
+    if (n.enumValues !== null) out.push(...this.failIf(`!(${this.equalsAny(v, n.enumValues)})`, path, m.enum, mode));
+    if (n.hasConst) out.push(...this.failIf(`!(${this.equalsAny(v, [n.constValue])})`, path, m.const, mode));
+
+    const num: string[] = [];
+    if (n.multipleOf !== null) num.push(...this.failIf(`!${this.useMultipleOf()}(${v}, ${jsNumber(n.multipleOf)})`, path, m.multipleOf, mode));
+    if (n.maximum !== null) num.push(...this.failIf(`!(${v} <= ${jsNumber(n.maximum)})`, path, m.maximum, mode));
+    if (n.exclusiveMaximum !== null) num.push(...this.failIf(`!(${v} < ${jsNumber(n.exclusiveMaximum)})`, path, m.exclusiveMaximum, mode));
+    if (n.minimum !== null) num.push(...this.failIf(`!(${v} >= ${jsNumber(n.minimum)})`, path, m.minimum, mode));
+    if (n.exclusiveMinimum !== null) num.push(...this.failIf(`!(${v} > ${jsNumber(n.exclusiveMinimum)})`, path, m.exclusiveMinimum, mode));
+    if (num.length > 0) out.push(`if (typeof ${v} === "number") {`, ...indent(num), "}");
+
+    const str: string[] = [];
+    if (n.maxLength !== null) str.push(...this.failIf(`${v}.length > ${n.maxLength} && codePointLength(${v}) > ${n.maxLength}`, path, m.maxLength, mode));
+    if (n.minLength !== null) str.push(...this.failIf(`${v}.length < ${2 * n.minLength} && codePointLength(${v}) < ${n.minLength}`, path, m.minLength, mode));
+    if (n.pattern !== null) {
+      const p = n.pattern;
+      if (p.regex === null) str.push(...this.fail(path, lit(m.pattern), mode));
+      else {
+        const re = this.useRegex(p);
+        if (p.safe) str.push(...this.failIf(`!${re}.test(${v})`, path, m.pattern, mode));
+        else {
+          str.push(`if (${this.tooLong(v)}) {`, ...indent(this.fail(path, lit(m.patternTooLong), mode)), `} else if (!${re}.test(${v})) {`);
+          str.push(...indent(this.fail(path, lit(m.pattern), mode)), "}");
+        }
+      }
+    }
+    if (str.length > 0) out.push(`if (typeof ${v} === "string") {`, ...indent(str), "}");
+
+    const arr = this.emitArray(n, v, path, mode);
+    if (arr.length > 0) out.push(`if (Array.isArray(${v})) {`, ...indent(arr), "}");
+    const obj = this.emitObject(n, v, path, mode);
+    if (obj.length > 0) out.push(`if (typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v})) {`, ...indent(obj), "}");
+
+    if (n.refBroken !== null) out.push(...this.fail(path, lit(n.refBroken), mode));
+    if (n.ref !== null) out.push(...this.emitRefCall(n.ref, v, path, mode));
+    if (n.allOf !== null) for (const member of n.allOf) out.push(...this.emitNode(member, v, path, mode));
+    if (n.anyOf !== null) {
+      const any = this.fresh("any");
+      out.push(`let ${any} = false;`);
+      for (const member of n.anyOf) {
+        const [lines, ok] = this.boolBlock(member, v);
+        out.push(`if (!${any}) {`, ...indent(lines), `  if (${ok}) ${any} = true;`, "}");
+      }
+      out.push(...this.failIf(`!${any}`, path, m.anyOf, mode));
+    }
+    if (n.oneOf !== null) {
+      const count = this.fresh("one");
+      out.push(`let ${count} = 0;`);
+      for (const member of n.oneOf) {
+        const [lines, ok] = this.boolBlock(member, v);
+        out.push(`if (${count} < 2) {`, ...indent(lines), `  if (${ok}) ${count}++;`, "}");
+      }
+      out.push(`if (${count} !== 1) {`, ...indent(this.fail(path, `${count} === 0 ? ${lit(m.oneOfNone)} : ${lit(m.oneOfMany)}`, mode)), "}");
+    }
+    if (n.not !== null) {
+      const [lines, ok] = this.boolBlock(n.not, v);
+      out.push("{", ...indent(lines), ...indent(this.failIf(ok, path, m.not, mode)), "}");
+    }
+    if (n.if !== null) {
+      const [lines, ok] = this.boolBlock(n.if, v);
+      const thenLines = n.then === null ? [] : this.emitNode(n.then, v, path, mode);
+      const elseLines = n.else === null ? [] : this.emitNode(n.else, v, path, mode);
+      if (thenLines.length > 0 || elseLines.length > 0) {
+        out.push("{", ...indent(lines), `  if (${ok}) {`, ...indent(indent(thenLines)), "  } else {", ...indent(indent(elseLines)), "  }", "}");
+      }
+    }
+    if (n.unevaluatedItems !== null) out.push(...this.emitUnevaluatedItems(n, n.unevaluatedItems, v, path, mode));
+    if (n.unevaluatedProperties !== null) out.push(...this.emitUnevaluatedProperties(n, n.unevaluatedProperties, v, path, mode));
+    return out;
+  }
+
+  private emitRefCall(target: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    if (target.bool === true) return [];
+    if (mode.kind === "bool") return [`if (!${this.refFunction(target, "bool")}(${v})) ${mode.onFail}`];
+    const r = this.fresh("r");
+    const j = this.fresh("j");
+    const prefix = path.length === 0 ? null : pathCode(path);
+    return [
+      `const ${r} = ${this.refFunction(target, "collect")}(${v});`,
+      `if (${r} !== null) {`,
+      `  for (let ${j} = 0; ${j} < ${r}.length; ${j}++) {`,
+      `    (e ??= []).push([${prefix === null ? "" : `${prefix} + `}${r}[${j}][0], ${r}[${j}][1]]);`,
+      `    if (e.length >= ${MAX_ERRORS}) return ${mode.finish};`,
+      "  }",
+      "}",
+    ];
+  }
+
+  private emitArray(n: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const m = n.msg;
+    const out: string[] = [];
+    if (n.maxItems !== null) out.push(...this.failIf(`${v}.length > ${n.maxItems}`, path, m.maxItems, mode));
+    if (n.minItems !== null) out.push(...this.failIf(`${v}.length < ${n.minItems}`, path, m.minItems, mode));
+    if (n.uniqueItems) out.push(...this.failIf(`!${this.useUnique()}(${v})`, path, m.uniqueItems, mode));
+    const prefixCount = n.prefixItems === null ? 0 : n.prefixItems.length;
+    if (n.prefixItems !== null) {
+      n.prefixItems.forEach((child, i) => {
+        const x = this.fresh("v");
+        const inner = this.emitNode(child, x, [...path, { text: `/${i}` }], mode);
+        if (inner.length > 0) out.push(`if (${v}.length > ${i}) {`, `  const ${x} = ${v}[${i}];`, ...indent(inner), "}");
+      });
+    }
+    if (n.items !== null) {
+      const i = this.fresh("i");
+      const x = this.fresh("v");
+      const inner = this.emitNode(n.items, x, [...path, { expr: i }], mode);
+      if (inner.length > 0) {
+        out.push(`for (let ${i} = ${prefixCount}; ${i} < ${v}.length; ${i}++) {`, `  const ${x} = ${v}[${i}];`, ...indent(inner), "}");
+      }
+    }
+    if (n.contains !== null) {
+      const count = this.fresh("c");
+      const i = this.fresh("i");
+      const [lines, ok] = this.boolBlock(n.contains, `${v}[${i}]`);
+      const stop = n.maxContains === null ? `${count} >= ${n.minContains}` : `${count} > ${n.maxContains}`;
+      out.push(
+        `let ${count} = 0;`,
+        `for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {`,
+        ...indent(lines),
+        `  if (${ok}) {`,
+        `    ${count}++;`,
+        `    if (${stop}) break;`,
+        "  }",
+        "}",
+      );
+      out.push(...this.failIf(`${count} < ${n.minContains}`, path, m.minContains, mode));
+      if (n.maxContains !== null) out.push(...this.failIf(`${count} > ${n.maxContains}`, path, m.maxContains, mode));
+    }
+    return out;
+  }
+
+  private emitObject(n: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const m = n.msg;
+    const out: string[] = [];
+    if (n.maxProperties !== null || n.minProperties !== null) {
+      const count = this.fresh("c");
+      const k = this.fresh("k");
+      out.push(`let ${count} = 0;`, `for (const ${k} in ${v}) if (Object.hasOwn(${v}, ${k})) ${count}++;`);
+      if (n.maxProperties !== null) out.push(...this.failIf(`${count} > ${n.maxProperties}`, path, m.maxProperties, mode));
+      if (n.minProperties !== null) out.push(...this.failIf(`${count} < ${n.minProperties}`, path, m.minProperties, mode));
+    }
+    if (n.required !== null) {
+      for (const r of n.required) out.push(...this.failIf(`!Object.hasOwn(${v}, ${lit(r)})`, [...path, seg(r)], FixedMessages.required, mode));
+    }
+    if (n.dependentRequired !== null) {
+      for (const [key, deps] of n.dependentRequired) {
+        if (deps.length === 0) continue;
+        const inner: string[] = [];
+        for (const d of deps) inner.push(...this.failIf(`!Object.hasOwn(${v}, ${lit(d)})`, [...path, seg(d)], dependentRequiredMessage(key), mode));
+        out.push(`if (Object.hasOwn(${v}, ${lit(key)})) {`, ...indent(inner), "}");
+      }
+    }
+    if (n.properties !== null) {
+      for (const [key, child] of n.properties) {
+        const x = this.fresh("v");
+        const inner = this.emitNode(child, x, [...path, seg(key)], mode);
+        if (inner.length > 0) out.push(`if (Object.hasOwn(${v}, ${lit(key)})) {`, `  const ${x} = ${v}[${lit(key)}];`, ...indent(inner), "}");
+      }
+    }
+    if (n.propertyNames !== null || n.patternProperties !== null || n.additionalProperties !== null) {
+      const k = this.fresh("k");
+      const kp: Path = [...path, { expr: `${this.useEsc()}(${k})` }];
+      const loop: string[] = [];
+      if (n.propertyNames !== null) {
+        const [lines, ok] = this.boolBlock(n.propertyNames, k);
+        loop.push("{", ...indent(lines), ...indent(this.failIf(`!${ok}`, kp, FixedMessages.propertyName, mode)), "}");
+      }
+      const matched = n.additionalProperties !== null && n.patternProperties !== null ? this.fresh("pm") : null;
+      if (matched !== null) loop.push(`let ${matched} = false;`);
+      if (n.patternProperties !== null) {
+        for (const [pi, child] of n.patternProperties) {
+          if (pi.regex === null) {
+            loop.push(...this.fail(kp, lit(patternPropertyMessage(pi)), mode));
+            continue;
+          }
+          const re = this.useRegex(pi);
+          const x = this.fresh("v");
+          const inner = [
+            ...(matched !== null ? [`${matched} = true;`] : []),
+            `const ${x} = ${v}[${k}];`,
+            ...this.emitNode(child, x, kp, mode),
+          ];
+          if (pi.safe) loop.push(`if (${re}.test(${k})) {`, ...indent(inner), "}");
+          else {
+            loop.push(`if (${this.tooLong(k)}) {`, ...indent(this.fail(kp, lit(patternPropertyMessage(pi)), mode)));
+            loop.push(`} else if (${re}.test(${k})) {`, ...indent(inner), "}");
+          }
+        }
+      }
+      if (n.additionalProperties !== null) {
+        const x = this.fresh("v");
+        const inner = this.emitNode(n.additionalProperties, x, kp, mode);
+        if (inner.length > 0) {
+          const conds = [];
+          if (matched !== null) conds.push(`!${matched}`);
+          if (n.propertySet.size > 0) conds.push(`!(${this.nameIn(k, n.propertySet)})`);
+          const head = conds.length === 0 ? "{" : `if (${conds.join(" && ")}) {`;
+          loop.push(head, `  const ${x} = ${v}[${k}];`, ...indent(inner), "}");
+        }
+      }
+      if (loop.length > 0) out.push(`for (const ${k} in ${v}) {`, `  if (!Object.hasOwn(${v}, ${k})) continue;`, ...indent(loop), "}");
+    }
+    if (n.dependentSchemas !== null) {
+      for (const [key, child] of n.dependentSchemas) {
+        const inner = this.emitNode(child, v, path, mode);
+        if (inner.length > 0) out.push(`if (Object.hasOwn(${v}, ${lit(key)})) {`, ...indent(inner), "}");
+      }
+    }
+    return out;
+  }
+
+  // ----- unevaluated*
+
+  private emitUnevaluatedProperties(n: SchemaNode, target: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const k = this.fresh("k");
+    const flags = new Map<SchemaNode, string>();
+    const flagLines: string[] = [];
+    const flag = (c: SchemaNode): string => {
+      let name = flags.get(c);
+      if (name === undefined) {
+        const [lines, ok] = this.boolBlock(c, v);
+        flagLines.push(...lines);
+        name = ok;
+        flags.set(c, name);
+      }
+      return name;
+    };
+    const pred = this.propertyEvaluatedExpr(n, v, k, flag);
+    const x = this.fresh("v");
+    const inner = this.emitNode(target, x, [...path, { expr: `${this.useEsc()}(${k})` }], mode);
+    if (inner.length === 0 || pred === "true") return [];
+    return [
+      `if (typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v})) {`,
+      ...indent(flagLines),
+      `  for (const ${k} in ${v}) {`,
+      `    if (!Object.hasOwn(${v}, ${k})) continue;`,
+      ...(pred === "false" ? [] : [`    if (${pred}) continue;`]),
+      `    const ${x} = ${v}[${k}];`,
+      ...indent(indent(inner)),
+      "  }",
+      "}",
+    ];
+  }
+
+  private emitUnevaluatedItems(n: SchemaNode, target: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const i = this.fresh("i");
+    const flags = new Map<SchemaNode, string>();
+    const flagLines: string[] = [];
+    const flag = (c: SchemaNode): string => {
+      let name = flags.get(c);
+      if (name === undefined) {
+        const [lines, ok] = this.boolBlock(c, v);
+        flagLines.push(...lines);
+        name = ok;
+        flags.set(c, name);
+      }
+      return name;
+    };
+    const containsFlags = new Map<SchemaNode, string>();
+    const containsLines: string[] = [];
+    const containsFlag = (c: SchemaNode): string => {
+      let name = containsFlags.get(c);
+      if (name === undefined) {
+        const [lines, ok] = this.boolBlock(c, `${v}[${i}]`);
+        containsLines.push(...lines);
+        name = ok;
+        containsFlags.set(c, name);
+      }
+      return name;
+    };
+    const pred = this.itemEvaluatedExpr(n, i, flag, containsFlag);
+    const x = this.fresh("v");
+    const inner = this.emitNode(target, x, [...path, { expr: i }], mode);
+    if (inner.length === 0 || pred === "true") return [];
+    return [
+      `if (Array.isArray(${v})) {`,
+      ...indent(flagLines),
+      `  for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {`,
+      ...indent(indent(containsLines)),
+      ...(pred === "false" ? [] : [`    if (${pred}) continue;`]),
+      `    const ${x} = ${v}[${i}];`,
+      ...indent(indent(inner)),
+      "  }",
+      "}",
+    ];
+  }
+
+  /** Mirrors `propertyEvaluated` in manifest/validate.ts as an expression over precomputed flags. */
+  private propertyEvaluatedExpr(n: SchemaNode, v: string, k: string, flag: (c: SchemaNode) => string): string {
+    if (n.bool !== null || n.broken !== null) return "false";
+    if (n.additionalProperties !== null) return "true";
+    const parts: string[] = [];
+    if (n.propertySet.size > 0) parts.push(`(${this.nameIn(k, n.propertySet)})`);
+    if (n.patternProperties !== null) {
+      for (const [pi] of n.patternProperties) {
+        if (pi.regex === null) continue;
+        const re = this.useRegex(pi);
+        parts.push(pi.safe ? `${re}.test(${k})` : `(!(${this.tooLong(k)}) && ${re}.test(${k}))`);
+      }
+    }
+    parts.push(
+      this.inPlaceExpr(n, v, flag, true, (c) => (c.unevaluatedProperties !== null ? "true" : this.propertyEvaluatedExpr(c, v, k, flag))),
+    );
+    return or(parts);
+  }
+
+  /** Mirrors `itemEvaluated` in manifest/validate.ts. */
+  private itemEvaluatedExpr(n: SchemaNode, i: string, flag: (c: SchemaNode) => string, containsFlag: (c: SchemaNode) => string): string {
+    if (n.bool !== null || n.broken !== null) return "false";
+    if (n.items !== null) return "true";
+    const parts: string[] = [];
+    if (n.prefixItems !== null && n.prefixItems.length > 0) parts.push(`${i} < ${n.prefixItems.length}`);
+    if (n.contains !== null) parts.push(containsFlag(n.contains));
+    parts.push(
+      this.inPlaceExpr(n, "", flag, false, (c) => (c.unevaluatedItems !== null ? "true" : this.itemEvaluatedExpr(c, i, flag, containsFlag))),
+    );
+    return or(parts);
+  }
+
+  private inPlaceExpr(n: SchemaNode, v: string, flag: (c: SchemaNode) => string, objects: boolean, by: (c: SchemaNode) => string): string {
+    const live = (c: SchemaNode): string => (c.bool === null && c.broken === null ? by(c) : "false");
+    const parts: string[] = [];
+    if (n.ref !== null) parts.push(live(n.ref));
+    if (n.allOf !== null) for (const m of n.allOf) parts.push(live(m));
+    for (const list of [n.anyOf, n.oneOf]) {
+      if (list === null) continue;
+      for (const m of list) {
+        const e = live(m);
+        if (e !== "false") parts.push(`(${flag(m)} && ${e})`);
+      }
+    }
+    if (n.if !== null) {
+      const thenExpr = or([live(n.if), n.then === null ? "false" : live(n.then)]);
+      const elseExpr = n.else === null ? "false" : live(n.else);
+      if (thenExpr !== "false" || elseExpr !== "false") parts.push(`(${flag(n.if)} ? ${thenExpr} : ${elseExpr})`);
+    }
+    if (objects && n.dependentSchemas !== null) {
+      for (const [key, d] of n.dependentSchemas) {
+        const e = live(d);
+        if (e !== "false") parts.push(`(Object.hasOwn(${v}, ${lit(key)}) && ${e})`);
+      }
+    }
+    return or(parts);
+  }
+}
+
+function or(parts: readonly string[]): string {
+  const live = parts.filter((p) => p !== "false");
+  if (live.includes("true")) return "true";
+  if (live.length === 0) return "false";
+  return live.length === 1 ? live[0] : `(${live.join(" || ")})`;
+}
+
+function typeTest(t: string, v: string): string {
+  switch (t) {
+    case "string":
+    case "number":
+    case "boolean":
+      return `typeof ${v} === "${t}"`;
+    case "integer":
+      return `Number.isInteger(${v})`;
+    case "null":
+      return `${v} === null`;
+    case "array":
+      return `Array.isArray(${v})`;
+    case "object":
+      return `(typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v}))`;
+    default:
+      return "false";
+  }
+}

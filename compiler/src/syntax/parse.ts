@@ -1,0 +1,89 @@
+/**
+ * The syntax facade: text → `Document` + `E_SYNTAX` diagnostics.
+ *
+ * Contracts:
+ * - Never throws, for any string: lexer, nesting limit, parser and lowering all
+ *   recover; a last-resort catch turns anything unexpected into an `E_SYNTAX`.
+ * - Reports every syntax error (at most one per offending token), sorted by offset.
+ * - Bounded depth: brackets nest at most `MAX_NESTING` levels and an expression tree
+ *   is at most `MAX_EXPRESSION_DEPTH` nodes deep, so later phases may recurse over
+ *   the AST without overflowing the stack.
+ * - The Chevrotain parser is built once per process, on first use.
+ */
+import type { IRecognitionException, IToken } from "chevrotain";
+import { EOF } from "chevrotain";
+import { type Diagnostic, DiagnosticBag, Messages, sortDiagnostics } from "../diagnostics/diagnostic.js";
+import type { Document, Span } from "./ast.js";
+import { lex, limitNesting, tokenEnd } from "./lexer.js";
+import { lower } from "./lower.js";
+import { getParser } from "./parser.js";
+
+/** Brackets (`(`, `[`, `{`) may nest at most this deep. */
+export const MAX_NESTING = 128;
+/** No expression tree in a parsed `Document` is deeper than this. */
+export const MAX_EXPRESSION_DEPTH = 512;
+
+export interface ParseResult {
+  readonly document: Document;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Parses one `.agentpolicy` file. `file` only labels the diagnostics and the document. */
+export function parseDocument(text: string, file: string): ParseResult {
+  const src = typeof text === "string" ? text : "";
+  const bag = new DiagnosticBag(file);
+  const report = (span: Span, message: string): void => {
+    bag.report(Messages.Syntax, span, [message]);
+  };
+  try {
+    const lexed = lex(src, report);
+    const tokens = limitNesting(lexed.tokens, MAX_NESTING, report);
+    const parser = getParser();
+    const cst = parser.parseTokens(tokens);
+    const errorAt = new Set<number>();
+    for (const e of parser.errors) {
+      const offending = Number.isFinite(e.token.startOffset) ? e.token.startOffset : src.length;
+      if (errorAt.has(offending)) continue;
+      errorAt.add(offending);
+      report(errorSpan(e, src.length), e.message);
+    }
+    const document = lower({
+      cst,
+      text: src,
+      file,
+      comments: lexed.comments,
+      docBefore: lexed.docBefore,
+      errorAt,
+      maxExpressionDepth: MAX_EXPRESSION_DEPTH,
+      report,
+    });
+    return { document, diagnostics: sortDiagnostics(bag.items) };
+  } catch (e) {
+    report({ start: 0, end: 0 }, `internal parser error: ${e instanceof Error ? e.message : String(e)}`);
+    return { document: emptyDocument(src, file), diagnostics: sortDiagnostics(bag.items) };
+  }
+}
+
+/**
+ * Where a parse error is shown: the offending token when it is on the line where the
+ * parser stopped; otherwise (and at end of file) the point just after the last token,
+ * where the missing text belongs.
+ */
+function errorSpan(e: IRecognitionException, textLength: number): Span {
+  const token = e.token;
+  const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  const prevReal = previous !== undefined && Number.isFinite(previous.startOffset) && previous.tokenType !== EOF;
+  const tokReal = Number.isFinite(token.startOffset) && token.tokenType !== EOF;
+  if (!tokReal) {
+    const end = prevReal ? tokenEnd(previous) : textLength;
+    return { start: end, end };
+  }
+  if (prevReal && typeof token.startLine === "number" && typeof previous.endLine === "number" && token.startLine > previous.endLine) {
+    return { start: tokenEnd(previous), end: tokenEnd(previous) };
+  }
+  return { start: token.startOffset, end: tokenEnd(token) };
+}
+
+function emptyDocument(text: string, file: string): Document {
+  return { kind: "Document", span: { start: 0, end: text.length }, file, text, header: null, declarations: [], comments: [] };
+}

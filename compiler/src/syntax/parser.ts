@@ -1,0 +1,719 @@
+/**
+ * The concrete-syntax grammar of `.agentpolicy` (LANGUAGE.md §3–§10), a Chevrotain
+ * `CstParser` with no embedded actions; lower.ts turns its CST into the AST.
+ *
+ * Contracts:
+ * - Built once per process (`getParser()`), reused for every document.
+ * - Error recovery: every block is a loop of items; a token that starts no item is
+ *   consumed as a labelled stray token (lower.ts reports each run of them once). A
+ *   failed item keeps its partial CST (`recoveredNode`) and parsing resumes at the next
+ *   declaration keyword, `@`, rule keyword or `}` (LANGUAGE.md §12).
+ * - Expressions are parsed flat — `operand (op operand | has NAME)*` — and lower.ts
+ *   applies the precedence of §8. So the parser recurses only at brackets, whose
+ *   depth lexer.ts `limitNesting` bounds before parsing.
+ * - Where exactly one name can stand after `.` or `has`, any identifier-shaped word is
+ *   a name — except a reserved word on a later line than the `.`/`has`, so that a
+ *   half-typed `allow inv.` leaves the next line's declaration intact.
+ */
+import {
+  CstParser,
+  EOF,
+  type CstNode,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+  tokenMatcher,
+} from "chevrotain";
+import { showText } from "./lexer.js";
+import * as T from "./tokens.js";
+
+/** How a token is named in a message: `` `when` ``, `end of file`. */
+export function describeToken(t: IToken): string {
+  if (t.tokenType === EOF) return "end of file";
+  if (t.tokenType === T.TooDeep) return "a region nested too deeply";
+  return `\`${showText(t.image)}\``;
+}
+
+const labelOf = (t: TokenType): string => t.LABEL ?? t.name;
+
+function joinAlternatives(labels: string[]): string {
+  const unique = [...new Set(labels)];
+  if (unique.length <= 1) return unique[0] ?? "something else";
+  return `${unique.slice(0, -1).join(", ")} or ${unique[unique.length - 1]}`;
+}
+
+/** Messages in the house style: `expected `)` but found `when``. */
+const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    return `expected ${labelOf(expected)} but found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describeToken(firstRedundant)}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, customUserDescription }) {
+    const found = actual[0] ? describeToken(actual[0]) : "end of file";
+    const expected = customUserDescription ?? joinAlternatives(expectedPathsPerAlt.flatMap((alt) => alt.map((path) => (path[0] ? labelOf(path[0]) : "end of file"))));
+    return `expected ${expected} but found ${found}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, customUserDescription }) {
+    const found = actual[0] ? describeToken(actual[0]) : "end of file";
+    const expected = customUserDescription ?? joinAlternatives(expectedIterationPaths.map((path) => (path[0] ? labelOf(path[0]) : "end of file")));
+    return `expected ${expected} but found ${found}`;
+  },
+};
+
+const RESERVED: ReadonlySet<TokenType> = new Set(T.KEYWORD_TYPES.values());
+const TOP_LEVEL: ReadonlySet<TokenType> = new Set(T.TOP_LEVEL_STARTERS);
+const MEMBER: ReadonlySet<TokenType> = new Set(T.MEMBER_STARTERS);
+const BINARY_OPS: readonly TokenType[] = [T.Or, T.And, T.EqEq, T.NotEq, T.Le, T.Lt, T.Ge, T.Gt, T.In, T.QQ, T.Plus, T.Minus, T.Star];
+
+export class PolicyParser extends CstParser {
+  constructor() {
+    super(T.ALL_TOKEN_TYPES as TokenType[], {
+      recoveryEnabled: true,
+      nodeLocationTracking: "onlyOffset",
+      maxLookahead: 3,
+      errorMessageProvider: errorMessages,
+    });
+    this.performSelfAnalysis();
+  }
+
+  // ------------------------------------------------------------ gates
+
+  private is(k: number, type: TokenType): boolean {
+    return tokenMatcher(this.LA(k), type);
+  }
+
+  /** A top-level declaration keyword (`price` only before `model`): ends an unclosed block. */
+  private startsTopLevel(): boolean {
+    const t = this.LA(1).tokenType;
+    return TOP_LEVEL.has(t) || (t === T.Price && this.is(2, T.Model));
+  }
+
+  /** Agent and test bodies run until `}` or a top-level declaration. */
+  private readonly inBlock = (): boolean => !this.is(1, T.RCurly) && !this.startsTopLevel();
+
+  /** `NAME:` or `NAME?` starts a field, even when NAME is a keyword. */
+  private readonly atField = (): boolean => this.is(1, T.NameLike) && (this.is(2, T.Colon) || this.is(2, T.Question));
+
+  /** Fields run until `}`, or a declaration or rule keyword that does not start a field. */
+  private readonly inFields = (): boolean => {
+    if (this.is(1, T.RCurly)) return false;
+    if (this.atField()) return true;
+    return !this.startsTopLevel() && !MEMBER.has(this.LA(1).tokenType);
+  };
+
+  /** A name after `.` or `has`: a reserved word on a later line is not taken (see the header). */
+  private readonly nameHere = (): boolean => {
+    const next = this.LA(1);
+    if (!RESERVED.has(next.tokenType)) return true;
+    const prev = this.LA(0);
+    return !(typeof next.startLine === "number" && typeof prev.endLine === "number" && next.startLine > prev.endLine);
+  };
+
+  private readonly notFieldColon = (): boolean => !this.is(2, T.Colon) && !this.is(2, T.Question);
+
+  // ------------------------------------------------------------ document
+
+  /** document := (declaration | STRAY)* */
+  public readonly document = this.RULE("document", () => {
+    this.MANY({
+      MAX_LOOKAHEAD: 1,
+      DEF: () =>
+        this.OR({
+          MAX_LOOKAHEAD: 1,
+          IGNORE_AMBIGUITIES: true,
+          DEF: [{ ALT: () => this.SUBRULE(this.declaration, { LABEL: "item" }) }, { ALT: () => this.CONSUME(T.AnyToken, { LABEL: "item" }) }],
+        }),
+    });
+  });
+
+  /** declaration := header | tools | context | const | label | cost | price | default | agent | member | invariant | test */
+  private readonly declaration = this.RULE("declaration", () => {
+    this.OR({
+      ERR_MSG: "a declaration",
+      DEF: [
+        { ALT: () => this.SUBRULE(this.header) },
+        { ALT: () => this.SUBRULE(this.toolsDecl) },
+        { ALT: () => this.SUBRULE(this.contextDecl) },
+        { ALT: () => this.SUBRULE(this.constDecl) },
+        { ALT: () => this.SUBRULE(this.labelDecl) },
+        { ALT: () => this.SUBRULE(this.costDecl) },
+        { ALT: () => this.SUBRULE(this.priceDecl) },
+        { ALT: () => this.SUBRULE(this.defaultDecl) },
+        { ALT: () => this.SUBRULE(this.agentDecl) },
+        { ALT: () => this.SUBRULE(this.member) },
+        { ALT: () => this.SUBRULE(this.invariantDecl) },
+        { ALT: () => this.SUBRULE(this.testDecl) },
+      ],
+    });
+  });
+
+  /** header := `policy` NAME [`version` STRING] */
+  private readonly header = this.RULE("header", () => {
+    this.CONSUME(T.Policy);
+    this.CONSUME(T.PlainName, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Version);
+      this.CONSUME(T.StringLit, { LABEL: "version" });
+    });
+  });
+
+  /** tools := `tools` ALIAS `from` STRING */
+  private readonly toolsDecl = this.RULE("toolsDecl", () => {
+    this.CONSUME(T.Tools);
+    this.CONSUME(T.PlainName, { LABEL: "alias" });
+    this.CONSUME(T.From);
+    this.CONSUME(T.StringLit, { LABEL: "path" });
+  });
+
+  /** context := `context` `{` fields `}` */
+  private readonly contextDecl = this.RULE("contextDecl", () => {
+    this.CONSUME(T.Context);
+    this.CONSUME(T.LCurly);
+    this.SUBRULE(this.fieldList, { LABEL: "fields" });
+    this.CONSUME(T.RCurly);
+  });
+
+  /** fields := (field | `,` | STRAY)* — lower.ts checks the commas (optional, trailing allowed). */
+  private readonly fieldList = this.RULE("fieldList", () => {
+    this.MANY({
+      MAX_LOOKAHEAD: 1,
+      GATE: this.inFields,
+      DEF: () =>
+        this.OR({
+          MAX_LOOKAHEAD: 1,
+          IGNORE_AMBIGUITIES: true,
+          DEF: [
+            { GATE: this.atField, ALT: () => this.SUBRULE(this.field, { LABEL: "item" }) },
+            { ALT: () => this.CONSUME(T.Comma, { LABEL: "item" }) },
+            { ALT: () => this.CONSUME(T.AnyToken, { LABEL: "item" }) },
+          ],
+        }),
+    });
+  });
+
+  /** field := NAME [`?`] `:` type */
+  private readonly field = this.RULE("field", () => {
+    this.CONSUME(T.NameLike, { LABEL: "name" });
+    this.OPTION(() => this.CONSUME(T.Question));
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr, { LABEL: "type" });
+  });
+
+  /** type := PRIMITIVE | STRING (`|` STRING)* | `[` type `]` | `{` fields `}` */
+  private readonly typeExpr = this.RULE("typeExpr", () => {
+    this.OR({
+      ERR_MSG: "a type (`string`, `number`, `integer`, `boolean`, `\"a\" | \"b\"`, `[T]` or `{ ... }`)",
+      DEF: [
+        { GATE: this.notFieldColon, ALT: () => this.CONSUME(T.Identifier, { LABEL: "primitive" }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.StringLit, { LABEL: "member" });
+            this.MANY(() => {
+              this.CONSUME(T.Pipe);
+              this.CONSUME2(T.StringLit, { LABEL: "member" });
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.SUBRULE(this.typeExpr, { LABEL: "element" });
+            this.CONSUME(T.RBracket);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LCurly);
+            this.SUBRULE(this.fieldList, { LABEL: "fields" });
+            this.CONSUME(T.RCurly);
+          },
+        },
+        { ALT: () => this.CONSUME(T.TooDeep) },
+      ],
+    });
+  });
+
+  /** const := `const` NAME `=` expr */
+  private readonly constDecl = this.RULE("constDecl", () => {
+    this.CONSUME(T.Const);
+    this.CONSUME(T.PlainName, { LABEL: "name" });
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  /** label := `label` NAME `on` selectors */
+  private readonly labelDecl = this.RULE("labelDecl", () => {
+    this.CONSUME(T.Label);
+    this.CONSUME(T.PlainName, { LABEL: "name" });
+    this.CONSUME(T.On);
+    this.SUBRULE(this.selectorList, { LABEL: "selectors" });
+  });
+
+  /** cost := `cost` selectors `=` MONEY `per` `call` */
+  private readonly costDecl = this.RULE("costDecl", () => {
+    this.CONSUME(T.Cost);
+    this.SUBRULE(this.selectorList, { LABEL: "selectors" });
+    this.CONSUME(T.Equals);
+    this.CONSUME(T.MoneyLit, { LABEL: "amount" });
+    this.CONSUME(T.Per);
+    this.CONSUME(T.Call);
+  });
+
+  /** price := `price` `model` STRING `input` MONEY `output` MONEY `per` `1M` `tokens` */
+  private readonly priceDecl = this.RULE("priceDecl", () => {
+    this.CONSUME(T.Price);
+    this.CONSUME(T.Model);
+    this.CONSUME(T.StringLit, { LABEL: "model" });
+    this.CONSUME(T.Input);
+    this.CONSUME(T.MoneyLit, { LABEL: "input" });
+    this.CONSUME(T.Output);
+    this.CONSUME2(T.MoneyLit, { LABEL: "output" });
+    this.CONSUME(T.Per);
+    this.CONSUME(T.OneM);
+    this.CONSUME(T.Tokens);
+  });
+
+  /** default := `default` (`allow` | `deny`) */
+  private readonly defaultDecl = this.RULE("defaultDecl", () => {
+    this.CONSUME(T.Default);
+    this.OR({
+      ERR_MSG: "`allow` or `deny`",
+      DEF: [{ ALT: () => this.CONSUME(T.Allow, { LABEL: "effect" }) }, { ALT: () => this.CONSUME(T.Deny, { LABEL: "effect" }) }],
+    });
+  });
+
+  /** agent := `agent` STRING [`extends` STRING (`,` STRING)*] `{` (member | STRAY)* `}` */
+  private readonly agentDecl = this.RULE("agentDecl", () => {
+    this.CONSUME(T.Agent);
+    this.CONSUME(T.StringLit, { LABEL: "id" });
+    this.OPTION(() => {
+      this.CONSUME(T.Extends);
+      this.CONSUME2(T.StringLit, { LABEL: "parent" });
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.CONSUME3(T.StringLit, { LABEL: "parent" });
+      });
+    });
+    this.CONSUME(T.LCurly);
+    this.SUBRULE(this.agentBody, { LABEL: "body" });
+    this.CONSUME(T.RCurly);
+  });
+
+  private readonly agentBody = this.RULE("agentBody", () => {
+    this.MANY({
+      MAX_LOOKAHEAD: 1,
+      GATE: this.inBlock,
+      DEF: () =>
+        this.OR({
+          MAX_LOOKAHEAD: 1,
+          IGNORE_AMBIGUITIES: true,
+          DEF: [{ ALT: () => this.SUBRULE(this.member, { LABEL: "item" }) }, { ALT: () => this.CONSUME(T.AnyToken, { LABEL: "item" }) }],
+        }),
+    });
+  });
+
+  /** member := annotation* (rule | limit) */
+  private readonly member = this.RULE("member", () => {
+    this.MANY(() => this.SUBRULE(this.annotation, { LABEL: "annotation" }));
+    this.OR({
+      ERR_MSG: "a rule or limit (`allow`, `deny`, `review` or `limit`)",
+      DEF: [{ ALT: () => this.SUBRULE(this.ruleBody, { LABEL: "rule" }) }, { ALT: () => this.SUBRULE(this.limitBody, { LABEL: "limit" }) }],
+    });
+  });
+
+  /** annotation := `@` NAME `(` STRING `)` */
+  private readonly annotation = this.RULE("annotation", () => {
+    this.CONSUME(T.At);
+    this.CONSUME(T.NameLike, { LABEL: "name" });
+    this.CONSUME(T.LParen);
+    this.CONSUME(T.StringLit, { LABEL: "value" });
+    this.CONSUME(T.RParen);
+  });
+
+  /** rule := EFFECT selectors [`when` expr] [`unless` expr] [`because` STRING] */
+  private readonly ruleBody = this.RULE("ruleBody", () => {
+    this.SUBRULE(this.effectRef, { LABEL: "effect" });
+    this.SUBRULE(this.selectorList, { LABEL: "selectors" });
+    this.OPTION(() => {
+      this.CONSUME(T.When);
+      this.SUBRULE(this.expression, { LABEL: "when" });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Unless);
+      this.SUBRULE2(this.expression, { LABEL: "unless" });
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.Because);
+      this.CONSUME(T.StringLit, { LABEL: "because" });
+    });
+  });
+
+  /**
+   * limit := `limit` ( `tokens` `to` N `per` window [by]
+   *                  | `cost` `to` MONEY `per` window [by]
+   *                  | `repeats` `to` N
+   *                  | selectors `to` N `calls` `per` window [by] )
+   */
+  private readonly limitBody = this.RULE("limitBody", () => {
+    this.CONSUME(T.Limit);
+    this.OR({
+      ERR_MSG: "`tokens`, `cost`, `repeats` or a tool selector",
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(T.Tokens, { LABEL: "kind" });
+            this.CONSUME(T.To);
+            this.CONSUME(T.NumberLit, { LABEL: "amount" });
+            this.CONSUME(T.Per);
+            this.SUBRULE(this.window, { LABEL: "window" });
+            this.OPTION(() => this.SUBRULE(this.byClause, { LABEL: "by" }));
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Cost, { LABEL: "kind" });
+            this.CONSUME2(T.To);
+            this.CONSUME(T.MoneyLit, { LABEL: "amount" });
+            this.CONSUME2(T.Per);
+            this.SUBRULE2(this.window, { LABEL: "window" });
+            this.OPTION2(() => this.SUBRULE2(this.byClause, { LABEL: "by" }));
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Repeats, { LABEL: "kind" });
+            this.CONSUME3(T.To);
+            this.CONSUME2(T.NumberLit, { LABEL: "amount" });
+          },
+        },
+        {
+          ALT: () => {
+            this.SUBRULE(this.selectorList, { LABEL: "selectors" });
+            this.CONSUME4(T.To);
+            this.CONSUME3(T.NumberLit, { LABEL: "amount" });
+            this.CONSUME(T.Calls);
+            this.CONSUME3(T.Per);
+            this.SUBRULE3(this.window, { LABEL: "window" });
+            this.OPTION3(() => this.SUBRULE3(this.byClause, { LABEL: "by" }));
+          },
+        },
+      ],
+    });
+  });
+
+  /** window := `session` | UNIT | N UNIT */
+  private readonly window = this.RULE("window", () => {
+    this.OR({
+      ERR_MSG: "a window (`second`, `minute`, `hour`, `day`, `N minutes`, ... or `session`)",
+      DEF: [
+        { ALT: () => this.CONSUME(T.Session) },
+        { ALT: () => this.CONSUME(T.TimeUnit, { LABEL: "unit" }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.NumberLit, { LABEL: "count" });
+            this.CONSUME2(T.TimeUnit, { LABEL: "unit" });
+          },
+        },
+      ],
+    });
+  });
+
+  /** by := `by` expr */
+  private readonly byClause = this.RULE("byClause", () => {
+    this.CONSUME(T.By);
+    this.SUBRULE(this.expression, { LABEL: "key" });
+  });
+
+  /** selectors := selector (`,` selector)* */
+  private readonly selectorList = this.RULE("selectorList", () => {
+    this.SUBRULE(this.selector, { LABEL: "selector" });
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.selector, { LABEL: "selector" });
+    });
+  });
+
+  /** selector := `*` | ALIAS `.` (`*` | NAME) */
+  private readonly selector = this.RULE("selector", () => {
+    this.OR({
+      ERR_MSG: "a tool selector (`ALIAS.TOOL`, `ALIAS.*` or `*`)",
+      DEF: [
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "all" }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.PlainName, { LABEL: "alias" });
+            this.CONSUME(T.Dot);
+            this.OR2({
+              ERR_MSG: "a tool name or `*`",
+              DEF: [
+                { ALT: () => this.CONSUME2(T.Star, { LABEL: "allTools" }) },
+                { GATE: this.nameHere, ALT: () => this.CONSUME(T.NameLike, { LABEL: "tool" }) },
+              ],
+            });
+          },
+        },
+      ],
+    });
+  });
+
+  /** effect := `allow` | `deny` | `review` */
+  private readonly effectRef = this.RULE("effectRef", () => {
+    this.OR({
+      ERR_MSG: "`allow`, `deny` or `review`",
+      DEF: [
+        { ALT: () => this.CONSUME(T.Allow, { LABEL: "effect" }) },
+        { ALT: () => this.CONSUME(T.Deny, { LABEL: "effect" }) },
+        { ALT: () => this.CONSUME(T.Review, { LABEL: "effect" }) },
+      ],
+    });
+  });
+
+  /** invariant := `invariant` NAME `:` [`agent` STRING] selectors [`when` expr] `=>` effect (`|` effect)* */
+  private readonly invariantDecl = this.RULE("invariantDecl", () => {
+    this.CONSUME(T.Invariant);
+    this.CONSUME(T.PlainName, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.OPTION(() => {
+      this.CONSUME(T.Agent);
+      this.CONSUME(T.StringLit, { LABEL: "agent" });
+    });
+    this.SUBRULE(this.selectorList, { LABEL: "selectors" });
+    this.OPTION2(() => {
+      this.CONSUME(T.When);
+      this.SUBRULE(this.expression, { LABEL: "when" });
+    });
+    this.CONSUME(T.Arrow);
+    this.SUBRULE(this.effectRef, { LABEL: "effect" });
+    this.MANY(() => {
+      this.CONSUME(T.Pipe);
+      this.SUBRULE2(this.effectRef, { LABEL: "effect" });
+    });
+  });
+
+  /** test := `test` STRING `{` (expect | STRAY)* `}` */
+  private readonly testDecl = this.RULE("testDecl", () => {
+    this.CONSUME(T.Test);
+    this.CONSUME(T.StringLit, { LABEL: "name" });
+    this.CONSUME(T.LCurly);
+    this.SUBRULE(this.testBody, { LABEL: "body" });
+    this.CONSUME(T.RCurly);
+  });
+
+  private readonly testBody = this.RULE("testBody", () => {
+    this.MANY({
+      MAX_LOOKAHEAD: 1,
+      GATE: this.inBlock,
+      DEF: () =>
+        this.OR({
+          MAX_LOOKAHEAD: 1,
+          IGNORE_AMBIGUITIES: true,
+          DEF: [{ ALT: () => this.SUBRULE(this.expectLine, { LABEL: "item" }) }, { ALT: () => this.CONSUME(T.AnyToken, { LABEL: "item" }) }],
+        }),
+    });
+  });
+
+  /** expect := `expect` `agent` STRING `calls` selector `(` record `)` [`with` record] `=>` effect [STRING] */
+  private readonly expectLine = this.RULE("expectLine", () => {
+    this.CONSUME(T.Expect);
+    this.CONSUME(T.Agent);
+    this.CONSUME(T.StringLit, { LABEL: "agent" });
+    this.CONSUME(T.Calls);
+    this.SUBRULE(this.selector, { LABEL: "tool" });
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.recordLit, { LABEL: "args" });
+    this.CONSUME(T.RParen);
+    this.OPTION(() => {
+      this.CONSUME(T.With);
+      this.SUBRULE2(this.recordLit, { LABEL: "context" });
+    });
+    this.CONSUME(T.Arrow);
+    this.SUBRULE(this.effectRef, { LABEL: "effect" });
+    this.OPTION2(() => this.CONSUME2(T.StringLit, { LABEL: "ruleId" }));
+  });
+
+  // ------------------------------------------------------------ expressions
+
+  /** expr := operand tail*   (precedence is applied in lower.ts) */
+  private readonly expression = this.RULE("expression", () => {
+    this.SUBRULE(this.operand, { LABEL: "operand" });
+    this.MANY(() => this.SUBRULE(this.exprTail, { LABEL: "tail" }));
+  });
+
+  /** tail := BINARY_OP operand | `has` NAME */
+  private readonly exprTail = this.RULE("exprTail", () => {
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            this.OR2({ DEF: BINARY_OPS.map((op) => ({ ALT: () => this.CONSUME(op, { LABEL: "op" }) })) });
+            this.SUBRULE(this.operand, { LABEL: "operand" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Has, { LABEL: "op" });
+            this.OR3({ ERR_MSG: "a name", DEF: [{ GATE: this.nameHere, ALT: () => this.CONSUME(T.NameLike, { LABEL: "field" }) }] });
+          },
+        },
+      ],
+    });
+  });
+
+  /** operand := (`not` | `-`)* primary postfix* */
+  private readonly operand = this.RULE("operand", () => {
+    this.MANY(() =>
+      this.OR([{ ALT: () => this.CONSUME(T.Not, { LABEL: "prefix" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "prefix" }) }]),
+    );
+    // primary := literal | list | record | `(` expr `)` | NAME
+    this.OR2({
+      ERR_MSG: "an expression",
+      DEF: [
+        { ALT: () => this.CONSUME(T.StringLit) },
+        { ALT: () => this.CONSUME(T.NumberLit) },
+        { ALT: () => this.CONSUME(T.MoneyLit) },
+        { ALT: () => this.CONSUME(T.True) },
+        { ALT: () => this.CONSUME(T.False) },
+        { ALT: () => this.CONSUME(T.Null) },
+        { ALT: () => this.SUBRULE(this.listLit, { LABEL: "list" }) },
+        { ALT: () => this.SUBRULE(this.recordLit, { LABEL: "record" }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.expression, { LABEL: "inner" });
+            this.CONSUME(T.RParen);
+          },
+        },
+        { ALT: () => this.CONSUME(T.PlainName, { LABEL: "name" }) },
+        { ALT: () => this.CONSUME(T.TooDeep) },
+      ],
+    });
+    this.MANY2(() => this.SUBRULE(this.postfixOp, { LABEL: "postfix" }));
+  });
+
+  /** postfix := `.` (NAME | `*`) | `(` [arg (`,` arg)* [`,`]] `)` */
+  private readonly postfixOp = this.RULE("postfixOp", () => {
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.OR2({
+              ERR_MSG: "a name",
+              DEF: [
+                { ALT: () => this.CONSUME(T.Star, { LABEL: "star" }) },
+                { GATE: this.nameHere, ALT: () => this.CONSUME(T.NameLike, { LABEL: "name" }) },
+              ],
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.OPTION(() => {
+              this.SUBRULE(this.callArg, { LABEL: "arg" });
+              this.MANY(() => {
+                this.CONSUME(T.Comma);
+                this.SUBRULE2(this.callArg, { LABEL: "arg" });
+              });
+              this.OPTION2(() => this.CONSUME2(T.Comma));
+            });
+            this.CONSUME(T.RParen);
+          },
+        },
+      ],
+    });
+  });
+
+  /** arg := PARAM `=>` expr | `*` | expr */
+  private readonly callArg = this.RULE("callArg", () => {
+    this.OR({
+      ERR_MSG: "an expression",
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(T.PlainName, { LABEL: "param" });
+            this.CONSUME(T.Arrow);
+            this.SUBRULE(this.expression, { LABEL: "body" });
+          },
+        },
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "star" }) },
+        { ALT: () => this.SUBRULE2(this.expression, { LABEL: "value" }) },
+      ],
+    });
+  });
+
+  /** list := `[` [expr (`,` expr)* [`,`]] `]` */
+  private readonly listLit = this.RULE("listLit", () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "element" });
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.expression, { LABEL: "element" });
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  /** record := `{` [entry (`,` entry)* [`,`]] `}` */
+  private readonly recordLit = this.RULE("recordLit", () => {
+    this.CONSUME(T.LCurly);
+    this.OPTION(() => {
+      this.SUBRULE(this.recordEntry, { LABEL: "entry" });
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.recordEntry, { LABEL: "entry" });
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  /** entry := (NAME | STRING) `:` expr */
+  private readonly recordEntry = this.RULE("recordEntry", () => {
+    this.OR({
+      ERR_MSG: "a key",
+      DEF: [{ ALT: () => this.CONSUME(T.NameLike, { LABEL: "key" }) }, { ALT: () => this.CONSUME(T.StringLit, { LABEL: "key" }) }],
+    });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  /**
+   * Chevrotain (11.2) internal hook: the token types at which a failed rule may
+   * resynchronize, searched in order. Chevrotain lists the outermost rule's follow set
+   * first; every item loop here accepts any token, so that would always abandon the
+   * whole declaration. Listing the innermost first lets `{ a: }` resume at its `}`
+   * and `when => deny` at its `=>`. (Tested in parser.test.ts.)
+   */
+  protected flattenFollowSet(): TokenType[] {
+    const self = this as unknown as RecoveryInternals;
+    const keys = self.buildFullFollowKeyStack();
+    const out: TokenType[] = [];
+    for (let i = keys.length - 1; i >= 0; i--) for (const t of self.getFollowSetFromFollowKey(keys[i]) ?? []) out.push(t);
+    return out;
+  }
+
+  /** Parses one token vector; the CST is always returned (partial where recovery happened). */
+  parseTokens(tokens: IToken[]): CstNode {
+    this.input = tokens;
+    return this.document();
+  }
+}
+
+/** The Chevrotain internals `flattenFollowSet` builds on. */
+interface RecoveryInternals {
+  buildFullFollowKeyStack(): unknown[];
+  getFollowSetFromFollowKey(key: unknown): TokenType[] | undefined;
+}
+
+let shared: PolicyParser | undefined;
+
+/** The process-wide parser, built (and self-analysed) on first use. */
+export function getParser(): PolicyParser {
+  shared ??= new PolicyParser();
+  return shared;
+}
