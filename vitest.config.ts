@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^@agentpolicy\/runtime$/, replacement: fileURLToPath(new URL("./runtime/src/index.ts", import.meta.url)) },
       { find: /^@agentpolicy\/runtime\/(.*)$/, replacement: fileURLToPath(new URL("./runtime/src/$1.ts", import.meta.url)) },
+      { find: /^@agentpolicy\/compiler\/vitest$/, replacement: fileURLToPath(new URL("./compiler/src/testing/vitest.ts", import.meta.url)) },
       { find: /^@agentpolicy\/compiler$/, replacement: fileURLToPath(new URL("./compiler/src/index.ts", import.meta.url)) },
     ],
   },

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { analyze } from "./analysis/index.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import { loadManifest } from "./manifest/load.js";
@@ -48,7 +49,10 @@ export function checkSource(text: string, file: string, host: CompilerHost = nod
     manifests.set(decl.alias.name, decl.path.value === "" ? null : loadManifest(path, decl.alias.name, (p) => host.readFile(p)));
   }
   const checked = checkDocument(parsed.document, manifests);
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checked.diagnostics]);
+  const found = [...parsed.diagnostics, ...checked.diagnostics];
+  // The analyses read a complete model only: on a broken policy they would report noise.
+  if (!hasErrors(found)) found.push(...analyze(checked.model));
+  const diagnostics = sortDiagnostics(found);
   const byFile = new Map<string, string>([[abs, text]]);
   for (const m of manifests.values()) if (m) byFile.set(m.file, m.text);
   return {

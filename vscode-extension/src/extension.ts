@@ -1,8 +1,9 @@
-// The VS Code client: starts the bundled agentpolicy language server and nothing more.
-// Everything else (language, grammar, snippets, commands, menus) is declared in package.json.
-// Commands run server-side: the server lists `agentpolicy.compile` and `agentpolicy.test` in
-// `executeCommandProvider`, and vscode-languageclient registers each one as a VS Code command
-// that forwards to `workspace/executeCommand`.
+// The VS Code client: starts the bundled agentpolicy language server. Everything else (language,
+// grammar, snippets, commands, menus) is declared in package.json. Commands run server-side: the
+// server lists `agentpolicy.compile` and `agentpolicy.test` in `executeCommandProvider`, and
+// vscode-languageclient registers each one as a VS Code command forwarding to
+// `workspace/executeCommand`; the only other code here turns VS Code's command arguments into
+// the document URI the server needs (`commandArguments`).
 import * as path from "node:path";
 import { Uri, window, workspace, type ExtensionContext } from "vscode";
 import {
@@ -47,7 +48,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     synchronize: { fileEvents: watchers },
     middleware: { executeCommand: (command, args, next) => next(command, commandArguments(command, args)) },
   };
-  client = new LanguageClient("agentpolicy", "agentpolicy", serverOptions, clientOptions);
+  client = new LanguageClient("agentpolicy", "agentpolicy language server", serverOptions, clientOptions);
   try {
     await client.start();
   } catch {

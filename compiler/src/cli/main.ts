@@ -16,6 +16,18 @@ function parseMs(value: string): number {
   return n;
 }
 
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--runs wants a positive integer, got \`${value}\``);
+  return n;
+}
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--seed wants an integer, got \`${value}\``);
+  return n;
+}
+
 /** Builds the command tree; `done` receives each action's exit code. */
 function buildCli(io: Io, done: (code: number) => void): Command {
   const program = new Command("agentpolicy")
@@ -53,6 +65,32 @@ function buildCli(io: Io, done: (code: number) => void): Command {
     .action(async (file: string, o: { requests: string; engine: "compiled" | "interpreter"; now?: number }) => {
       const { runEval } = await import("./eval.js");
       done(await runEval(file, o, io));
+    });
+
+  program
+    .command("test")
+    .description("run the policies' test blocks and check every invariant with fast-check")
+    .argument("<files...>", "policy files")
+    .option("--runs <n>", "generated requests per invariant", parseCount)
+    .option("--seed <s>", "seed for reproducible runs", parseSeed)
+    .addOption(new Option("--engine <engine>", "which engine decides").choices(["compiled", "interpreter"]).default("compiled"))
+    .addOption(formatOption())
+    .action(async (files: string[], o: { runs?: number; seed?: number; format: "text" | "json"; engine: "compiled" | "interpreter" }) => {
+      const { runTest } = await import("./test.js");
+      done(await runTest(files, o, io));
+    });
+
+  program
+    .command("diff")
+    .description("concrete requests two versions of a policy decide differently, newly allowed first")
+    .argument("<old>", "the policy before")
+    .argument("<new>", "the policy after")
+    .option("--fail-on-looser", "exit 1 when the new policy allows or reviews anything the old one denied", false)
+    .addOption(new Option("--engine <engine>", "which engine decides").choices(["compiled", "interpreter"]).default("compiled"))
+    .addOption(formatOption())
+    .action(async (oldFile: string, newFile: string, o: { failOnLooser: boolean; format: "text" | "json"; engine: "compiled" | "interpreter" }) => {
+      const { runDiff } = await import("./diff.js");
+      done(await runDiff(oldFile, newFile, o, io));
     });
 
   const audit = program.command("audit").description("audit log tools");

@@ -92,22 +92,26 @@ class ModuleBuilder {
       "",
     ].join("\n");
     const exported: Statement[] = [...this.types(), this.policyMeta()];
-    return [
-      header,
-      this.imports(),
-      `\n// ${"-".repeat(8)} Tool argument types and metadata\n`,
-      ...exported,
+    const rest = pruneUnused([
       `\n// ${"-".repeat(8)} Support: verdicts and the checks of the expression language\n`,
       ...support,
       ...body,
-    ];
+    ]);
+    return [header, this.imports(rest), `\n// ${"-".repeat(8)} Tool argument types and metadata\n`, ...exported, ...rest];
   }
 
   // ------------------------------------------------------------ imports and support code
 
-  private imports(): Statement {
-    const values = [...this.runtime].sort((a, b) => a.localeCompare(b));
-    const types = [...this.runtimeTypes].sort((a, b) => a.localeCompare(b)).map((t) => `type ${t}`);
+  /** The runtime import, limited to the names the remaining code uses. */
+  private imports(code: readonly Statement[]): Statement {
+    const used = identifiersOf(code.filter((c): c is string => typeof c === "string").join("\n"));
+    used.add("PolicyMeta");
+    used.add("Guard");
+    used.add("GuardOptions");
+    used.add("PolicyProgram");
+    const local = (n: string) => n.split(" as ").pop() as string;
+    const values = [...this.runtime].filter((n) => used.has(local(n))).sort((a, b) => a.localeCompare(b));
+    const types = [...this.runtimeTypes].filter((n) => used.has(n)).sort((a, b) => a.localeCompare(b)).map((t) => `type ${t}`);
     return `import { ${[...values, ...types].join(", ")} } from "@agentpolicy/runtime";\n`;
   }
 
@@ -432,15 +436,15 @@ function contextProblems(ctx: unknown): readonly string[] | null {
     lines.push(`  }`);
     lines.push(`  if (problems !== null) return invalid("invalid_arguments", problems, ${q});`);
     if (this.plan.hasContextDecl) {
-      lines.push(`  const ctx = request.context === undefined ? EMPTY : request.context;`);
-      lines.push(`  const contextErrors = contextProblems(ctx);`);
+      lines.push(`  const context = request.context === undefined ? EMPTY : request.context;`);
+      lines.push(`  const contextErrors = contextProblems(context);`);
       lines.push(`  if (contextErrors !== null) return invalid("invalid_context", contextErrors, ${q});`);
+      if (needs.has("ctx")) lines.push(`  const ctx = context as Rec; // validated: a record`);
     } else if (needs.has("ctx")) {
       lines.push(`  const ctx = EMPTY; // no \`context\` declaration: ctx is {}`);
     }
     if (needs.has("args")) lines.push(`  const args = input;`);
     if (!needs.has("session")) lines.push(`  void session;`);
-    if (this.plan.hasContextDecl && !needs.has("ctx")) lines.push(`  void ctx;`);
     if (t.groups.length === 0) {
       lines.push(`  return ${call(t.otherAgents)};`);
     } else {
@@ -479,7 +483,7 @@ function contextProblems(ctx: unknown): readonly string[] | null {
         const always = g.steps.length >= 0 ? this.alwaysRules(g, effect, w) : [];
         const comment = always.length > 0 ? ` // unconditional: ${always.map((r) => `"${r}"`).join(", ")}` : "";
         const v = maskVar(effect, w);
-        lines.push(`  let ${v} = ${init};${comment}`);
+        lines.push(`  ${steps.length === 0 ? "const" : "let"} ${v} = ${init};${comment}`);
         declared.add(v);
       }
     }
@@ -947,6 +951,44 @@ export function shareHelpers(
     }
     return { fn: v.fn, code: rename(v.code), helpers: kept };
   });
+}
+
+const DECLARED = /^(?:\s*(?:\/\/[^\n]*\n|\/\*[\s\S]*?\*\/))*\s*(?:const|function|let)\s+([A-Za-z_$][\w$]*)/;
+
+function identifiersOf(text: string): Set<string> {
+  return new Set(text.match(/[A-Za-z_$][\w$]*/g) ?? []);
+}
+
+/**
+ * Dead-code elimination at the top level: a non-exported `const` or `function` that no
+ * kept code names is dropped (tiers a certain deny makes unreachable, folded-away
+ * constants, helpers nothing calls), so the module compiles under `noUnusedLocals`.
+ */
+function pruneUnused(statements: readonly Statement[]): Statement[] {
+  const declared = statements.map((st) => (typeof st === "string" ? (DECLARED.exec(st)?.[1] ?? null) : null));
+  const used = new Set<string>();
+  const scanned = new Set<number>();
+  const scan = (i: number) => {
+    if (scanned.has(i)) return;
+    scanned.add(i);
+    const st = statements[i];
+    if (typeof st !== "string") return;
+    for (const id of identifiersOf(st.replace(DECLARED, ""))) used.add(id);
+  };
+  statements.forEach((_, i) => {
+    if (declared[i] === null) scan(i);
+  });
+  for (let changed = true; changed; ) {
+    changed = false;
+    statements.forEach((_, i) => {
+      const name = declared[i];
+      if (name !== null && !scanned.has(i) && used.has(name)) {
+        scan(i);
+        changed = true;
+      }
+    });
+  }
+  return statements.filter((_, i) => declared[i] === null || used.has(declared[i] as string));
 }
 
 /** Puts every `let key` declaration (and what uses it, up to its `checks.push`) in a block of its own. */

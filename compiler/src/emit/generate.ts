@@ -32,10 +32,8 @@ export interface GenerateOptions {
  * model is incomplete (the policy has errors) or when the generated code does not parse.
  */
 export async function generateGuard(model: PolicyModel, options: GenerateOptions = {}): Promise<GeneratedGuard> {
-  if (!model.complete) throw new Error("cannot generate a guard for a policy with errors");
   const baseName = `${basename(model.file).replace(/\.agentpolicy$/, "")}.guard`;
-  const plan = planGuard(model);
-  const ts = await formatTypeScript(await emitModule(plan));
+  const ts = await generateGuardSource(model, { format: true });
   if (options.emit !== "js") return { baseName, ts };
   const { ts: typescript } = await import("ts-morph");
   const compilerOptions = {
@@ -53,4 +51,14 @@ export async function generateGuard(model: PolicyModel, options: GenerateOptions
     throw new Error(`the generated guard has no isolated declarations: ${text}`);
   }
   return { baseName, ts, js, dts: decl.outputText };
+}
+
+/**
+ * The guard module's TypeScript; `format: false` skips Prettier (same code, unformatted:
+ * for tests that compile many policies).
+ */
+export async function generateGuardSource(model: PolicyModel, options: { readonly format: boolean }): Promise<string> {
+  if (!model.complete) throw new Error("cannot generate a guard for a policy with errors");
+  const text = await emitModule(planGuard(model));
+  return options.format ? formatTypeScript(text) : text;
 }

@@ -17,6 +17,7 @@
  *   skipped once its effect cannot change the verdict.
  */
 import type { ToolInfo, Type } from "../manifest/types.js";
+import { deepEqual } from "@agentpolicy/runtime";
 import { EvalMemo, evaluateExpr, type EvalEnv } from "../interpret/evaluate-expr.js";
 import { isOpaque } from "../interpret/values.js";
 import type { PolicyModel } from "../semantic/model.js";
@@ -776,6 +777,11 @@ function lowerBinary(e: ast.BinaryExpr, cx: LowerContext, env: Env): Lowered {
     case ">=": {
       const a = need(cx, lower(e.left, cx, env), "number", e.left);
       const b = need(cx, lower(e.right, cx, env), "number", e.right);
+      if (a.ex.k === "lit" && b.ex.k === "lit" && typeof a.ex.value === "number" && typeof b.ex.value === "number") {
+        const x = a.ex.value;
+        const y = b.ex.value;
+        return boolValue(lit(e.op === "<" ? x < y : e.op === "<=" ? x <= y : e.op === ">" ? x > y : x >= y), false);
+      }
       return boolValue({ k: "bin", op: e.op, l: a.ex, r: b.ex, ts: "boolean" }, a.err || b.err);
     }
     case "+":
@@ -783,6 +789,10 @@ function lowerBinary(e: ast.BinaryExpr, cx: LowerContext, env: Env): Lowered {
     case "*": {
       const a = need(cx, lower(e.left, cx, env), "number", e.left);
       const b = need(cx, lower(e.right, cx, env), "number", e.right);
+      if (a.ex.k === "lit" && b.ex.k === "lit" && typeof a.ex.value === "number" && typeof b.ex.value === "number") {
+        const r = e.op === "+" ? a.ex.value + b.ex.value : e.op === "-" ? a.ex.value - b.ex.value : a.ex.value * b.ex.value;
+        if (Number.isFinite(r)) return numberValue(lit(r), false);
+      }
       return numberValue(call("fin", [{ k: "bin", op: e.op, l: a.ex, r: b.ex, ts: "number" }, lit(snippet(cx, e))], "number"), true);
     }
   }
@@ -822,6 +832,9 @@ function lowerEquals(e: ast.BinaryExpr, cx: LowerContext, env: Env): Lowered {
   const b = needPresent(cx, b0, e.right, "the right side of the comparison");
   if (a.info.kind === "never") return a;
   if (b.info.kind === "never") return b;
+  if (a.konst !== undefined && b.konst !== undefined && a.konst.value !== undefined && b.konst.value !== undefined) {
+    return boolValue(lit(deepEqual(a.konst.value, b.konst.value) !== negate), false);
+  }
   const sa = shape(a);
   const sb = shape(b);
   const err = a.err || b.err;

@@ -52,7 +52,7 @@ export class ExprPrinter {
       case "absent":
         return `${this.compared(e.x)} ${e.negate ? "!=" : "=="} null`;
       case "cast":
-        return castElided(e) ? this.print(e.x) : `(${this.print(e.x)} as ${tsText(e.ts)})`;
+        return castElided(e) ? this.print(e.x) : `(${this.operand(e.x)} as ${tsText(e.ts)})`;
       case "array":
         return `[${e.items.map((i) => this.print(i)).join(", ")}]`;
       case "object":
@@ -68,7 +68,7 @@ export class ExprPrinter {
 
   /** A side of `===` / `== null`: a reference used more than once in the function is widened to `unknown`. */
   private compared(e: Ex): string {
-    if (isReference(e) && (this.refCounts.get(this.print(e)) ?? 0) > 1) return `(${this.print(e)} as unknown)`;
+    if (isReference(e) && (this.refCounts.get(this.print(e)) ?? 0) > 1) return `(${this.operand(e)} as unknown)`;
     return this.operand(e);
   }
 

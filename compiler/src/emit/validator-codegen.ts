@@ -105,6 +105,12 @@ function jsNumber(n: number): string {
   return n < 0 ? `(${s})` : s;
 }
 
+/** `const x = expr;` when `lines` use `x`, else nothing. */
+function bind(x: string, expr: string, lines: readonly string[]): string[] {
+  const used = new RegExp(`\\b${x}\\b`);
+  return lines.some((l) => used.test(l)) ? [`const ${x} = ${expr};`] : [];
+}
+
 function isPrimitive(v: unknown): v is string | number | boolean | null {
   return v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 }
@@ -240,7 +246,7 @@ class Generator {
         "    return null;",
         "  }",
         "  const proto = Object.getPrototypeOf(v);",
-        `  if (proto !== Object.prototype && proto !== null) return ["", ${lit(FixedMessages.notJson)}];`,
+        `  if (proto !== null && proto !== Object.prototype && Object.getPrototypeOf(proto) !== null) return ["", ${lit(FixedMessages.notJson)}];`,
         "  for (const k in v) {",
         "    if (!Object.hasOwn(v, k)) continue;",
         `    const r = ${f}_json(v[k], d + 1);`,
@@ -515,7 +521,7 @@ class Generator {
       n.prefixItems.forEach((child, i) => {
         const x = this.fresh("v");
         const inner = this.emitNode(child, x, [...path, { text: `/${i}` }], mode);
-        if (inner.length > 0) out.push(`if (${v}.length > ${i}) {`, `  const ${x} = ${v}[${i}];`, ...indent(inner), "}");
+        if (inner.length > 0) out.push(`if (${v}.length > ${i}) {`, ...indent(bind(x, `${v}[${i}]`, inner)), ...indent(inner), "}");
       });
     }
     if (n.items !== null) {
@@ -523,7 +529,7 @@ class Generator {
       const x = this.fresh("v");
       const inner = this.emitNode(n.items, x, [...path, { expr: i }], mode);
       if (inner.length > 0) {
-        out.push(`for (let ${i} = ${prefixCount}; ${i} < ${v}.length; ${i}++) {`, `  const ${x} = ${v}[${i}];`, ...indent(inner), "}");
+        out.push(`for (let ${i} = ${prefixCount}; ${i} < ${v}.length; ${i}++) {`, ...indent(bind(x, `${v}[${i}]`, inner)), ...indent(inner), "}");
       }
     }
     if (n.contains !== null) {
@@ -572,7 +578,7 @@ class Generator {
       for (const [key, child] of n.properties) {
         const x = this.fresh("v");
         const inner = this.emitNode(child, x, [...path, seg(key)], mode);
-        if (inner.length > 0) out.push(`if (Object.hasOwn(${v}, ${lit(key)})) {`, `  const ${x} = ${v}[${lit(key)}];`, ...indent(inner), "}");
+        if (inner.length > 0) out.push(`if (Object.hasOwn(${v}, ${lit(key)})) {`, ...indent(bind(x, `${v}[${lit(key)}]`, inner)), ...indent(inner), "}");
       }
     }
     if (n.propertyNames !== null || n.patternProperties !== null || n.additionalProperties !== null) {
@@ -593,11 +599,8 @@ class Generator {
           }
           const re = this.useRegex(pi);
           const x = this.fresh("v");
-          const inner = [
-            ...(matched !== null ? [`${matched} = true;`] : []),
-            `const ${x} = ${v}[${k}];`,
-            ...this.emitNode(child, x, kp, mode),
-          ];
+          const childLines = this.emitNode(child, x, kp, mode);
+          const inner = [...(matched !== null ? [`${matched} = true;`] : []), ...bind(x, `${v}[${k}]`, childLines), ...childLines];
           if (pi.safe) loop.push(`if (${re}.test(${k})) {`, ...indent(inner), "}");
           else {
             loop.push(`if (${this.tooLong(k)}) {`, ...indent(this.fail(kp, lit(patternPropertyMessage(pi)), mode)));
@@ -613,7 +616,7 @@ class Generator {
           if (matched !== null) conds.push(`!${matched}`);
           if (n.propertySet.size > 0) conds.push(`!(${this.nameIn(k, n.propertySet)})`);
           const head = conds.length === 0 ? "{" : `if (${conds.join(" && ")}) {`;
-          loop.push(head, `  const ${x} = ${v}[${k}];`, ...indent(inner), "}");
+          loop.push(head, ...indent(bind(x, `${v}[${k}]`, inner)), ...indent(inner), "}");
         }
       }
       if (loop.length > 0) out.push(`for (const ${k} in ${v}) {`, `  if (!Object.hasOwn(${v}, ${k})) continue;`, ...indent(loop), "}");
@@ -629,31 +632,39 @@ class Generator {
 
   // ----- unevaluated*
 
-  private emitUnevaluatedProperties(n: SchemaNode, target: SchemaNode, v: string, path: Path, mode: Mode): string[] {
-    const k = this.fresh("k");
+  /** Boolean checks of in-place subschemas on the instance, computed once before the loop. */
+  private flagFactory(v: string): { flag: (c: SchemaNode) => string; lines: string[] } {
     const flags = new Map<SchemaNode, string>();
-    const flagLines: string[] = [];
+    const lines: string[] = [];
     const flag = (c: SchemaNode): string => {
       let name = flags.get(c);
       if (name === undefined) {
-        const [lines, ok] = this.boolBlock(c, v);
-        flagLines.push(...lines);
+        const [block, ok] = this.boolBlock(c, v);
+        lines.push(...block);
         name = ok;
         flags.set(c, name);
       }
       return name;
     };
-    const pred = this.propertyEvaluatedExpr(n, v, k, flag);
+    return { flag, lines };
+  }
+
+  private emitUnevaluatedProperties(n: SchemaNode, target: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const k = this.fresh("k");
+    const flags = this.flagFactory(v);
+    const ev: Evaluation = { flag: flags.flag, memo: new Map(), lines: [] };
+    const pred = this.propertyEvaluatedExpr(n, v, k, ev);
     const x = this.fresh("v");
     const inner = this.emitNode(target, x, [...path, { expr: `${this.useEsc()}(${k})` }], mode);
     if (inner.length === 0 || pred === "true") return [];
     return [
       `if (typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v})) {`,
-      ...indent(flagLines),
+      ...indent(flags.lines),
       `  for (const ${k} in ${v}) {`,
       `    if (!Object.hasOwn(${v}, ${k})) continue;`,
+      ...indent(indent(ev.lines)),
       ...(pred === "false" ? [] : [`    if (${pred}) continue;`]),
-      `    const ${x} = ${v}[${k}];`,
+      ...indent(indent(bind(x, `${v}[${k}]`, inner))),
       ...indent(indent(inner)),
       "  }",
       "}",
@@ -662,51 +673,53 @@ class Generator {
 
   private emitUnevaluatedItems(n: SchemaNode, target: SchemaNode, v: string, path: Path, mode: Mode): string[] {
     const i = this.fresh("i");
-    const flags = new Map<SchemaNode, string>();
-    const flagLines: string[] = [];
-    const flag = (c: SchemaNode): string => {
-      let name = flags.get(c);
-      if (name === undefined) {
-        const [lines, ok] = this.boolBlock(c, v);
-        flagLines.push(...lines);
-        name = ok;
-        flags.set(c, name);
-      }
-      return name;
-    };
+    const flags = this.flagFactory(v);
+    const ev: Evaluation = { flag: flags.flag, memo: new Map(), lines: [] };
     const containsFlags = new Map<SchemaNode, string>();
-    const containsLines: string[] = [];
     const containsFlag = (c: SchemaNode): string => {
       let name = containsFlags.get(c);
       if (name === undefined) {
         const [lines, ok] = this.boolBlock(c, `${v}[${i}]`);
-        containsLines.push(...lines);
+        ev.lines.push(...lines);
         name = ok;
         containsFlags.set(c, name);
       }
       return name;
     };
-    const pred = this.itemEvaluatedExpr(n, i, flag, containsFlag);
+    const pred = this.itemEvaluatedExpr(n, i, ev, containsFlag);
     const x = this.fresh("v");
     const inner = this.emitNode(target, x, [...path, { expr: i }], mode);
     if (inner.length === 0 || pred === "true") return [];
     return [
       `if (Array.isArray(${v})) {`,
-      ...indent(flagLines),
+      ...indent(flags.lines),
       `  for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {`,
-      ...indent(indent(containsLines)),
+      ...indent(indent(ev.lines)),
       ...(pred === "false" ? [] : [`    if (${pred}) continue;`]),
-      `    const ${x} = ${v}[${i}];`,
+      ...indent(indent(bind(x, `${v}[${i}]`, inner))),
       ...indent(indent(inner)),
       "  }",
       "}",
     ];
   }
 
+  /** Names a non-trivial predicate once per key/index, so shared subschemas cost one line each. */
+  private settle(n: SchemaNode, expr: string, ev: Evaluation): string {
+    let out = expr;
+    if (expr !== "true" && expr !== "false" && !/^[\w$]+$/.test(expr)) {
+      out = this.fresh("ev");
+      ev.lines.push(`const ${out} = ${expr};`);
+    }
+    ev.memo.set(n, out);
+    return out;
+  }
+
   /** Mirrors `propertyEvaluated` in manifest/validate.ts as an expression over precomputed flags. */
-  private propertyEvaluatedExpr(n: SchemaNode, v: string, k: string, flag: (c: SchemaNode) => string): string {
-    if (n.bool !== null || n.broken !== null) return "false";
-    if (n.additionalProperties !== null) return "true";
+  private propertyEvaluatedExpr(n: SchemaNode, v: string, k: string, ev: Evaluation): string {
+    const known = ev.memo.get(n);
+    if (known !== undefined) return known;
+    if (n.bool !== null || n.broken !== null) return this.settle(n, "false", ev);
+    if (n.additionalProperties !== null) return this.settle(n, "true", ev);
     const parts: string[] = [];
     if (n.propertySet.size > 0) parts.push(`(${this.nameIn(k, n.propertySet)})`);
     if (n.patternProperties !== null) {
@@ -716,23 +729,21 @@ class Generator {
         parts.push(pi.safe ? `${re}.test(${k})` : `(!(${this.tooLong(k)}) && ${re}.test(${k}))`);
       }
     }
-    parts.push(
-      this.inPlaceExpr(n, v, flag, true, (c) => (c.unevaluatedProperties !== null ? "true" : this.propertyEvaluatedExpr(c, v, k, flag))),
-    );
-    return or(parts);
+    parts.push(this.inPlaceExpr(n, v, ev.flag, true, (c) => (c.unevaluatedProperties !== null ? "true" : this.propertyEvaluatedExpr(c, v, k, ev))));
+    return this.settle(n, or(parts), ev);
   }
 
   /** Mirrors `itemEvaluated` in manifest/validate.ts. */
-  private itemEvaluatedExpr(n: SchemaNode, i: string, flag: (c: SchemaNode) => string, containsFlag: (c: SchemaNode) => string): string {
-    if (n.bool !== null || n.broken !== null) return "false";
-    if (n.items !== null) return "true";
+  private itemEvaluatedExpr(n: SchemaNode, i: string, ev: Evaluation, containsFlag: (c: SchemaNode) => string): string {
+    const known = ev.memo.get(n);
+    if (known !== undefined) return known;
+    if (n.bool !== null || n.broken !== null) return this.settle(n, "false", ev);
+    if (n.items !== null) return this.settle(n, "true", ev);
     const parts: string[] = [];
     if (n.prefixItems !== null && n.prefixItems.length > 0) parts.push(`${i} < ${n.prefixItems.length}`);
     if (n.contains !== null) parts.push(containsFlag(n.contains));
-    parts.push(
-      this.inPlaceExpr(n, "", flag, false, (c) => (c.unevaluatedItems !== null ? "true" : this.itemEvaluatedExpr(c, i, flag, containsFlag))),
-    );
-    return or(parts);
+    parts.push(this.inPlaceExpr(n, "", ev.flag, false, (c) => (c.unevaluatedItems !== null ? "true" : this.itemEvaluatedExpr(c, i, ev, containsFlag))));
+    return this.settle(n, or(parts), ev);
   }
 
   private inPlaceExpr(n: SchemaNode, v: string, flag: (c: SchemaNode) => string, objects: boolean, by: (c: SchemaNode) => string): string {
@@ -760,6 +771,13 @@ class Generator {
     }
     return or(parts);
   }
+}
+
+/** Per-key (per-index) predicate state for `unevaluated*`. */
+interface Evaluation {
+  readonly flag: (c: SchemaNode) => string;
+  readonly memo: Map<SchemaNode, string>;
+  readonly lines: string[];
 }
 
 function or(parts: readonly string[]): string {

@@ -76,11 +76,15 @@ export function toRecord(t: Type): RecordType {
   return { kind: "record", fields: new Map(), open: true };
 }
 
-/** Paths of sensitive fields (property names, `*` for list elements), for redaction. */
+/**
+ * Paths of sensitive fields (property names, `*` for list elements), for redaction. Bounded: at
+ * most 16 levels and 10,000 visited types (types from shared `$defs` are DAGs).
+ */
 export function sensitivePathsOf(t: Type): string[][] {
   const out = new Map<string, string[]>();
+  let budget = 10_000;
   const walk = (x: Type, path: string[], depth: number): void => {
-    if (depth > 16) return;
+    if (depth > 16 || --budget < 0) return;
     if (x.kind === "record") {
       for (const f of x.fields.values()) {
         const p = [...path, f.name];
@@ -314,24 +318,29 @@ export function unionOf(types: readonly Type[]): Type {
     }
     return false;
   };
+  if (types.length === 1 && types[0].kind !== "union") return types[0];
   for (const t of types) if (add(t)) return ANY;
   if (out.length === 0) return NEVER;
   return out.length === 1 ? out[0] : { kind: "union", members: out };
 }
 
-/** The values both types admit (as far as types can say). */
-export function meet(a: Type, b: Type): Type {
+/**
+ * The values both types admit (as far as types can say). Past a few levels the left side is kept
+ * as it is (an over-approximation), so meeting types that share sub-terms stays cheap.
+ */
+export function meet(a: Type, b: Type, depth = 0): Type {
   if (a.kind === "any") return b;
   if (b.kind === "any") return a;
   if (a.kind === "never" || b.kind === "never") return NEVER;
-  if (a.kind === "union") return unionOf(a.members.map((m) => meet(m, b)));
-  if (b.kind === "union") return unionOf(b.members.map((m) => meet(a, m)));
+  if (depth > 6) return a;
+  if (a.kind === "union") return unionOf(a.members.map((m) => meet(m, b, depth + 1)));
+  if (b.kind === "union") return unionOf(b.members.map((m) => meet(a, m, depth + 1)));
   if (a.kind === "literal" && b.kind === "literal") return Object.is(a.value, b.value) || a.value === b.value ? a : NEVER;
   if (a.kind === "literal") return literalFits(a.value, b) ? a : NEVER;
   if (b.kind === "literal") return literalFits(b.value, a) ? b : NEVER;
   if (a.kind === b.kind) {
-    if (a.kind === "list" && b.kind === "list") return { kind: "list", element: meet(a.element, b.element) };
-    if (a.kind === "record" && b.kind === "record") return meetRecords(a, b);
+    if (a.kind === "list" && b.kind === "list") return { kind: "list", element: meet(a.element, b.element, depth + 1) };
+    if (a.kind === "record" && b.kind === "record") return meetRecords(a, b, depth + 1);
     return a;
   }
   if ((a.kind === "integer" && b.kind === "number") || (a.kind === "number" && b.kind === "integer")) return { kind: "integer" };
@@ -355,7 +364,7 @@ function literalFits(v: LiteralValue, t: Type): boolean {
   }
 }
 
-function meetRecords(a: RecordType, b: RecordType): RecordType {
+function meetRecords(a: RecordType, b: RecordType, depth: number): RecordType {
   const fields = new Map<string, Field>(a.fields);
   for (const [name, fb] of b.fields) {
     const fa = fields.get(name);
@@ -365,7 +374,7 @@ function meetRecords(a: RecordType, b: RecordType): RecordType {
     }
     fields.set(name, {
       name,
-      type: meet(fa.type, fb.type),
+      type: meet(fa.type, fb.type, depth),
       optional: fa.optional && fb.optional,
       description: fa.description ?? fb.description,
       sensitive: fa.sensitive || fb.sensitive,
@@ -394,22 +403,39 @@ function joinRecords(records: readonly RecordType[]): RecordType {
   return { kind: "record", fields, open: records.some((r) => r.open) };
 }
 
-/** A structural key: equal keys mean equal types (descriptions and sources aside). */
-export function typeKey(t: Type): string {
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+
+function identityOf(t: object): number {
+  let id = identities.get(t);
+  if (id === undefined) {
+    id = ++nextIdentity;
+    identities.set(t, id);
+  }
+  return id;
+}
+
+/**
+ * A key for de-duplicating union members: equal keys mean equal types (descriptions and sources
+ * aside). Structure is spelled out three levels deep; deeper lists, records and unions are keyed by
+ * identity, so keys stay small on types that share sub-terms (a DAG read as a tree is exponential).
+ */
+export function typeKey(t: Type, depth = 0): string {
+  if ((t.kind === "list" || t.kind === "record" || t.kind === "union" || t.kind === "lambda") && depth > 2) return `#${identityOf(t)}`;
   switch (t.kind) {
     case "literal":
       return `literal:${typeof t.value}:${JSON.stringify(t.value)}`;
     case "list":
-      return `list(${typeKey(t.element)})`;
+      return `list(${typeKey(t.element, depth + 1)})`;
     case "record":
       return `record${t.open ? "+" : ""}{${[...t.fields.values()]
-        .map((f) => `${JSON.stringify(f.name)}${f.optional ? "?" : ""}:${typeKey(f.type)}`)
+        .map((f) => `${JSON.stringify(f.name)}${f.optional ? "?" : ""}:${typeKey(f.type, depth + 1)}`)
         .sort()
         .join(",")}}`;
     case "union":
-      return `union(${t.members.map(typeKey).join("|")})`;
+      return `union(${t.members.map((m) => typeKey(m, depth + 1)).join("|")})`;
     case "lambda":
-      return `lambda(${typeKey(t.param)}=>${typeKey(t.result)})`;
+      return `lambda(${typeKey(t.param, depth + 1)}=>${typeKey(t.result, depth + 1)})`;
     default:
       return t.kind;
   }

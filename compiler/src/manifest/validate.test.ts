@@ -1,4 +1,5 @@
 import Ajv2020 from "ajv/dist/2020.js";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ajvKnownDeparture, objectOf, rootSchemaArb, valueArb } from "./__fixtures__/schema-arbitraries.js";
@@ -9,7 +10,8 @@ import { MAX_ERRORS, isMultipleOf, planSchema, validate } from "./validate.js";
 const FUZZ_RUNS = Number(process.env.AP_FUZZ_RUNS ?? 400);
 const FUZZ_SEED = Number(process.env.AP_FUZZ_SEED ?? 20240611);
 
-const ajv = new Ajv2020({ strict: false, validateFormats: false, ownProperties: true, allErrors: false });
+// `ajv/dist/2020.js` is CommonJS: its class is also its own `default` member, which both Node and vite expose.
+const ajv = new Ajv2020.default({ strict: false, validateFormats: false, ownProperties: true, allErrors: false });
 
 /** ajv's answer, or null when ajv itself fails (it throws ReferenceErrors on some `not: {}` + `unevaluated*` mixes). */
 function ajvValid(schema: JsonSchema, value: unknown): boolean | null {
@@ -204,6 +206,10 @@ describe("validate: hostile values", () => {
     check({}, new Date(0), ["value is not a JSON value"]);
     check({}, 10n, ["value is not a JSON value"]);
     check({ type: "object" }, Object.create(null), true);
+    check({}, new (class Point {
+      x = 1;
+    })(), ["value is not a JSON value"]);
+    check({ type: "object", required: ["a"] }, runInNewContext('({ a: [{ b: 1 }] })'), true);
   });
 
   it("refuses deep nesting without overflowing the stack", () => {

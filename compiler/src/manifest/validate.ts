@@ -12,7 +12,7 @@
  *
  * Contract shared by both validators (the differential tests hold them to it):
  *  - The value is first checked to be JSON: finite numbers, strings, booleans, null, arrays
- *    without holes, plain objects; arrays and objects nested at most MAX_VALUE_DEPTH deep.
+ *    without holes, plain objects (prototype `Object.prototype`, another realm's, or null); arrays and objects nested at most MAX_VALUE_DEPTH deep.
  *    Otherwise the only message is "`PTR` is not a JSON value" / "`PTR` is nested too deeply".
  *  - Keywords are evaluated in a fixed order (see `check`); failures are collected in that order
  *    and evaluation stops at MAX_ERRORS messages. A message is `PTR SUFFIX` where PTR is the JSON
@@ -918,8 +918,9 @@ export function nonJsonPart(v: unknown, depth: number): [string, string] | null 
     }
     return null;
   }
+  // Plain objects only (from this realm or another): a Date, Map or class instance is not JSON.
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return ["", FixedMessages.notJson];
+  if (proto !== null && proto !== Object.prototype && Object.getPrototypeOf(proto) !== null) return ["", FixedMessages.notJson];
   const o = v as Record<string, unknown>;
   for (const k in o) {
     if (!Object.hasOwn(o, k)) continue;
@@ -1167,7 +1168,7 @@ function check(n: SchemaNode, v: unknown, path: PathLink | null, out: Sink | nul
   if (n.unevaluatedItems !== null && Array.isArray(v)) {
     const memo = new Map<SchemaNode, boolean>();
     for (let i = 0; i < v.length; i++) {
-      if (itemEvaluated(n, v, i, memo)) continue;
+      if (itemEvaluated(n, v, i, memo, new Map())) continue;
       if (sub(n.unevaluatedItems, v[i], link(path, String(i)))) return false;
     }
   }
@@ -1175,7 +1176,7 @@ function check(n: SchemaNode, v: unknown, path: PathLink | null, out: Sink | nul
     const memo = new Map<SchemaNode, boolean>();
     for (const k in v) {
       if (!Object.hasOwn(v, k)) continue;
-      if (propertyEvaluated(n, v, k, memo)) continue;
+      if (propertyEvaluated(n, v, k, memo, new Map())) continue;
       if (sub(n.unevaluatedProperties, v[k], link(path, escapePointerSegment(k)))) return false;
     }
   }
@@ -1193,23 +1194,33 @@ function validOn(n: SchemaNode, v: unknown, memo: Map<SchemaNode, boolean>): boo
 
 /**
  * Is key `k` of object `v` evaluated by node `n` or its in-place subschemas (leaving aside `n`'s own
- * `unevaluatedProperties`, which asks)? See the module comment for the rule.
+ * `unevaluatedProperties`, which asks)? See the module comment for the rule. `valid` memoizes
+ * validity on `v`, `seen` answers for this key (so shared subschemas are visited once).
  */
-export function propertyEvaluated(n: SchemaNode, v: Record<string, unknown>, k: string, memo: Map<SchemaNode, boolean>): boolean {
-  if (n.bool !== null || n.broken !== null) return false;
-  if (n.additionalProperties !== null) return true;
-  if (n.propertySet.has(k)) return true;
-  if (n.patternProperties !== null) for (const [pi] of n.patternProperties) if (patternMatches(pi, k) === true) return true;
-  return inPlaceEvaluated(n, v, memo, (c) => c.unevaluatedProperties !== null || propertyEvaluated(c, v, k, memo));
+export function propertyEvaluated(n: SchemaNode, v: Record<string, unknown>, k: string, valid: Map<SchemaNode, boolean>, seen: Map<SchemaNode, boolean>): boolean {
+  let r = seen.get(n);
+  if (r !== undefined) return r;
+  r = false;
+  if (n.bool !== null || n.broken !== null) r = false;
+  else if (n.additionalProperties !== null || n.propertySet.has(k)) r = true;
+  else {
+    if (n.patternProperties !== null) for (const [pi] of n.patternProperties) if (patternMatches(pi, k) === true) r = true;
+    if (!r) r = inPlaceEvaluated(n, v, valid, (c) => c.unevaluatedProperties !== null || propertyEvaluated(c, v, k, valid, seen));
+  }
+  seen.set(n, r);
+  return r;
 }
 
 /** Is index `i` of array `v` evaluated by node `n` or its in-place subschemas? */
-export function itemEvaluated(n: SchemaNode, v: readonly unknown[], i: number, memo: Map<SchemaNode, boolean>): boolean {
-  if (n.bool !== null || n.broken !== null) return false;
-  if (n.items !== null) return true;
-  if (n.prefixItems !== null && i < n.prefixItems.length) return true;
-  if (n.contains !== null && check(n.contains, v[i], null, null)) return true;
-  return inPlaceEvaluated(n, v, memo, (c) => c.unevaluatedItems !== null || itemEvaluated(c, v, i, memo));
+export function itemEvaluated(n: SchemaNode, v: readonly unknown[], i: number, valid: Map<SchemaNode, boolean>, seen: Map<SchemaNode, boolean>): boolean {
+  let r = seen.get(n);
+  if (r !== undefined) return r;
+  if (n.bool !== null || n.broken !== null) r = false;
+  else if (n.items !== null || (n.prefixItems !== null && i < n.prefixItems.length)) r = true;
+  else if (n.contains !== null && check(n.contains, v[i], null, null)) r = true;
+  else r = inPlaceEvaluated(n, v, valid, (c) => c.unevaluatedItems !== null || itemEvaluated(c, v, i, valid, seen));
+  seen.set(n, r);
+  return r;
 }
 
 function inPlaceEvaluated(n: SchemaNode, v: unknown, memo: Map<SchemaNode, boolean>, by: (c: SchemaNode) => boolean): boolean {

@@ -10,7 +10,7 @@
 import { Messages } from "../diagnostics/messages.js";
 import type { Manifest, ToolInfo } from "../manifest/types.js";
 import type * as ast from "../syntax/ast.js";
-import type { CheckContext } from "./context.js";
+import type { CheckContext } from "./check-context.js";
 import type { AliasModel, Resolution } from "./model.js";
 import { closest, writeName } from "./suggest.js";
 import { EMPTY_OPEN_RECORD } from "./type-ops.js";
@@ -203,8 +203,8 @@ export class Binder {
     const tools = this.toolsByAlias.get(aliasName) ?? [];
     if (!toolId) return { tools, complete: alias.manifest !== null, alias: aliasName, tool: null };
     // A manifest that failed (E_MANIFEST) may have lost the very tool named: no second error.
-    if (!alias.manifest || alias.manifest.problems?.some((p) => p.severity === "error"))
-      if (!this.tools.has(`${aliasName}.${toolId.name}`)) return { tools: [], complete: false, alias: aliasName, tool: null };
+    const failed = !alias.manifest || (alias.manifest.problems ?? []).some((p) => p.severity === "error");
+    if (failed && !this.tools.has(`${aliasName}.${toolId.name}`)) return { tools: [], complete: false, alias: aliasName, tool: null };
     const toolName = toolId.name;
     const info = this.tools.get(`${aliasName}.${toolName}`);
     if (!info) {

@@ -1,12 +1,14 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkDocument } from "./checker.js";
 import { parseDocument } from "../syntax/parse.js";
 import { checkFs, checkText, codes, FS_MANIFEST, lineCol } from "./test-support.js";
 
-const CONFORMANCE = join(__dirname, "../../../../shared/conformance");
+/** The shared conformance suite beside the project (`../shared`), when present. */
+const CONFORMANCE = fileURLToPath(new URL("../../../../shared/conformance", import.meta.url));
 
 function readManifests(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -59,7 +61,7 @@ describe("the model", () => {
   });
 });
 
-describe("the shared conformance policies", () => {
+describe.skipIf(!existsSync(CONFORMANCE))("the shared conformance policies", () => {
   it("checks the inventory case without errors or warnings", () => {
     const dir = join(CONFORMANCE, "cases/inventory");
     const policy = readFileSync(join(dir, "policy.agentpolicy"), "utf8");
@@ -117,7 +119,7 @@ describe("totality", () => {
         let text = parts.join("");
         for (const c of cuts) if (text.length) text = text.slice(0, c % text.length) + text.slice((c * 7) % text.length);
         const r = checkText(text, { "./fs.json": FS_MANIFEST });
-        expect(Array.isArray(r.semantic)).toBe(true);
+        expect(r.semantic.filter((d) => d.message.includes("internal error"))).toEqual([]);
       }),
       { numRuns: 300 },
     );
@@ -144,7 +146,7 @@ describe("totality", () => {
           'policy p\ntools fs from "./fs.json"\nallow fs.read_file, fs.t when args.path.a == "x" and args has limit and args.limit.b > 1 and args.a.any(x => x == 1)\ndeny * when (args.b ?? 1) == 2',
           { "./fs.json": { tools } },
         );
-        expect(Array.isArray(r.semantic)).toBe(true);
+        expect(r.semantic.filter((d) => d.message.includes("internal error"))).toEqual([]);
       }),
       { numRuns: 200 },
     );

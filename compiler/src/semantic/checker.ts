@@ -28,7 +28,7 @@ import { checkReservedConstNames } from "./checks/reserved-names.js";
 import { checkTests } from "./checks/test-expectations.js";
 import { ValueConformance } from "./checks/value-conformance.js";
 import { ConstTable } from "./consts.js";
-import { CheckContext } from "./context.js";
+import { CheckContext } from "./check-context.js";
 import { contextTypes } from "./context-type.js";
 import { ExpressionChecker } from "./expressions.js";
 import { assignIds } from "./ids.js";
@@ -101,7 +101,7 @@ function run(cx: CheckContext, document: ast.Document, manifests: ReadonlyMap<st
     const annotations = annotationsOf(decl);
     if (decl.kind === "Rule") {
       const sel = binder.resolveSelectors(decl.selectors ?? []);
-      const sc = checker.scope("rule", checker.argsFor(sel.tools, sel.complete));
+      const sc = checker.scope("rule", checker.argsFor(sel.tools));
       if (decl.when) checker.condition(decl.when, sc);
       if (decl.unless) checker.condition(decl.unless, checker.after(sc, decl.when));
       rules.push({
@@ -123,7 +123,7 @@ function run(cx: CheckContext, document: ast.Document, manifests: ReadonlyMap<st
     const window = checkLimitWindow(cx, decl);
     if (decl.by) {
       if (checkLimitKeyForm(cx, decl)) {
-        const sc = checker.scope("rule", checker.argsFor(sel.tools, sel.complete));
+        const sc = checker.scope("rule", checker.argsFor(sel.tools));
         const ty = checker.value(decl.by, sc);
         if (!isScalarType(ty.type))
           cx.report(Messages.Type, decl.by.span, [`a \`by\` key must be a string, number or boolean, found \`${showType(ty.type)}\``]);
@@ -146,7 +146,7 @@ function run(cx: CheckContext, document: ast.Document, manifests: ReadonlyMap<st
   for (const inv of decls.invariants) {
     if (inv.agent) resolveAgentReference(cx, binder, inv.agent);
     const sel = binder.resolveSelectors(inv.selectors ?? []);
-    if (inv.when) checker.condition(inv.when, checker.scope("rule", checker.argsFor(sel.tools, sel.complete)));
+    if (inv.when) checker.condition(inv.when, checker.scope("rule", checker.argsFor(sel.tools)));
   }
 
   const ruleIds = new Set<string>([...rules.map((r) => r.id), ...limits.map((l) => l.id)]);

@@ -7,7 +7,7 @@
 import { Messages } from "../diagnostics/messages.js";
 import type { Type } from "../manifest/types.js";
 import type * as ast from "../syntax/ast.js";
-import type { CheckContext } from "./context.js";
+import type { CheckContext } from "./check-context.js";
 import type { ExpressionChecker } from "./expressions.js";
 import type { ConstSource } from "./expressions.js";
 import { foldExpr } from "./fold.js";

@@ -7,7 +7,7 @@
 import { Messages } from "../diagnostics/messages.js";
 import type { Field, JsonSchema, RecordType, Type } from "../manifest/types.js";
 import type * as ast from "../syntax/ast.js";
-import type { CheckContext } from "./context.js";
+import type { CheckContext } from "./check-context.js";
 import { ANY, BOOLEAN, EMPTY_OPEN_RECORD, INTEGER, NUMBER, STRING, unionOf } from "./type-ops.js";
 
 export interface ContextTypes {

@@ -22,7 +22,7 @@ import type * as ast from "../syntax/ast.js";
 import { type Binder, ROOT_NAMES } from "./binder.js";
 import { checkEnumValue, type EnumSide, enumOf } from "./checks/enum-comparison.js";
 import type { RegexPatterns } from "./checks/regex-patterns.js";
-import type { CheckContext } from "./context.js";
+import type { CheckContext } from "./check-context.js";
 import type { Resolution, Value } from "./model.js";
 import { chainPrefixFacts, conjoin, type Facts, flattenChain, NO_FACTS, NON_NULL, Narrower, PRESENT, SEP } from "./narrowing.js";
 import { closest, writeName } from "./suggest.js";
@@ -177,7 +177,7 @@ export class ExpressionChecker {
   // ------------------------------------------------------------------ scopes
 
   /** The `args` of a rule selecting `tools` (cached per tool set). */
-  argsFor(tools: readonly ToolInfo[], complete: boolean): ArgsInfo {
+  argsFor(tools: readonly ToolInfo[]): ArgsInfo {
     if (tools.length === 0) return { type: ANY, tools: [] };
     if (tools.length === 1) return { type: tools[0].input, tools };
     let info = this.argsByList.get(tools);
@@ -189,7 +189,6 @@ export class ExpressionChecker {
       this.argsCache.set(key, info);
     }
     this.argsByList.set(tools, info);
-    void complete;
     return info;
   }
 
@@ -637,15 +636,17 @@ export class ExpressionChecker {
     const args = e.args ?? [];
     if (callee?.kind === "NameRef" && (callee.name === "url" || callee.name === "path") && !this.local(sc, callee.name)) {
       this.types.set(callee, ANY);
-      if (!this.arity(e, callee.span, 1)) return anyTy();
+      if (!this.arity(e, callee.span, 1, sc)) return anyTy();
       const a = this.value(args[0], sc);
       this.requireShape(args[0], a, "string", `\`${callee.name}()\``);
       return plain({ kind: callee.name });
     }
     if (callee?.kind !== "MemberExpr") {
-      if (callee) this.check(callee, sc);
-      for (const a of args) this.check(a, sc);
-      this.cx.report(Messages.Type, callee?.span ?? e.span, ["only methods, `url(...)` and `path(...)` can be called"]);
+      if (callee?.kind === "NameRef") this.types.set(callee, ANY);
+      else if (callee) this.check(callee, sc);
+      for (const a of args) this.looseArgument(a, sc, ANY);
+      if (callee?.kind !== "ErrorExpr")
+        this.cx.report(Messages.Type, callee?.span ?? e.span, [`\`${this.cx.source(callee?.span ?? e.span, 40)}\` cannot be called: only methods, \`url(...)\` and \`path(...)\` can`]);
       return anyTy();
     }
     const method = callee.property?.name ?? "";
@@ -662,32 +663,32 @@ export class ExpressionChecker {
     switch (shape) {
       case "any":
       case "never":
-        for (const a of args) if (a.kind !== "LambdaExpr") this.check(a, sc);
+        for (const a of args) this.looseArgument(a, sc, shape === "any" ? ANY : NEVER);
         return shape === "any" ? anyTy() : plain(NEVER);
       case "string":
         switch (method) {
           case "lower":
           case "upper":
-            this.arity(e, at, 0);
+            this.arity(e, at, 0, sc);
             return plain(STRING);
           case "startsWith":
           case "endsWith":
           case "contains": {
-            if (!this.arity(e, at, 1)) return plain(BOOLEAN);
+            if (!this.arity(e, at, 1, sc)) return plain(BOOLEAN);
             const a = this.value(args[0], sc);
             this.requireShape(args[0], a, "string", `\`.${method}()\``);
             return plain(BOOLEAN);
           }
           case "matches":
           case "glob":
-            if (this.arity(e, at, 1)) this.pattern(args[0], method, sc);
+            if (this.arity(e, at, 1, sc)) this.pattern(args[0], method, sc);
             return plain(BOOLEAN);
         }
         return this.noMethod(e, recv.type, method, STRING_METHODS, sc);
       case "list":
         switch (method) {
           case "contains": {
-            if (!this.arity(e, at, 1)) return plain(BOOLEAN);
+            if (!this.arity(e, at, 1, sc)) return plain(BOOLEAN);
             const a = this.value(args[0], sc);
             const el = elementOf(recv.type);
             if (!comparable(a.type, el)) {
@@ -704,7 +705,7 @@ export class ExpressionChecker {
         return this.noMethod(e, recv.type, method, LIST_METHODS, sc);
       case "path":
         if (method === "under") {
-          if (this.arity(e, at, 1)) this.requireShape(args[0], this.value(args[0], sc), "string", "`.under()`");
+          if (this.arity(e, at, 1, sc)) this.requireShape(args[0], this.value(args[0], sc), "string", "`.under()`");
           return plain(BOOLEAN);
         }
         return this.noMethod(e, recv.type, method, ["under"], sc);
@@ -717,8 +718,32 @@ export class ExpressionChecker {
     }
   }
 
+  /**
+   * Checks an argument whose expected type is unknown (the receiver is `any`, or the call
+   * is already an error): a lambda's body is checked with its parameter typed `param`.
+   */
+  private looseArgument(a: ast.Expr, sc: Scope, param: Type): void {
+    if (a.kind !== "LambdaExpr") {
+      this.check(a, sc);
+      return;
+    }
+    const key = this.lambdaKey(a);
+    this.resolutions.set(a.param, { kind: "lambda-param", param: a.param });
+    this.check(a.body, { ...sc, locals: { name: a.param.name, param: a.param, type: param, key, parent: sc.locals } });
+    this.types.set(a, { kind: "lambda", param, result: ANY });
+  }
+
+  private lambdaKey(lambda: ast.LambdaExpr): string {
+    let key = this.lambdaKeys.get(lambda);
+    if (!key) {
+      key = `λ${this.lambdaKeys.size}`;
+      this.lambdaKeys.set(lambda, key);
+    }
+    return key;
+  }
+
   private noMethod(e: ast.CallExpr, recvType: Type, method: string, methods: readonly string[], sc: Scope): Ty {
-    for (const a of e.args ?? []) if (a.kind !== "LambdaExpr") this.check(a, sc);
+    for (const a of e.args ?? []) this.looseArgument(a, sc, ANY);
     const at = (e.callee as ast.MemberExpr).property.span;
     const s = closest(method, methods);
     const what = `\`${showType(recvType)}\``;
@@ -727,10 +752,11 @@ export class ExpressionChecker {
     return anyTy();
   }
 
-  /** Arity check; reports at the extra argument or at the method name. */
-  private arity(e: ast.CallExpr, at: ast.Span, n: number): boolean {
+  /** Arity check; reports at the extra argument or at the method name (and then checks the arguments loosely). */
+  private arity(e: ast.CallExpr, at: ast.Span, n: number, sc: Scope | null): boolean {
     const args = e.args ?? [];
     if (args.length === n) return true;
+    if (sc) for (const a of args) this.looseArgument(a, sc, ANY);
     const name = this.cx.source(at, 40);
     const msg = `\`${name}()\` takes ${n} argument${n === 1 ? "" : "s"}, found ${args.length}`;
     this.cx.report(Messages.Type, args.length > n ? args[n].span : at, [msg]);
@@ -764,8 +790,10 @@ export class ExpressionChecker {
         return;
       }
       if (method === "matches" && !this.checkedConstPatterns.has(arg.name)) {
+        // Reported once per const, at its string literal when it is one.
         this.checkedConstPatterns.add(arg.name);
-        this.regexes.check(c.value, arg.span);
+        const value = this.binder.consts.get(arg.name)?.value;
+        this.regexes.check(c.value, value?.kind === "StringLiteral" ? value.span : arg.span);
       }
       return;
     }
@@ -776,7 +804,7 @@ export class ExpressionChecker {
   private quantifier(e: ast.CallExpr, method: string, recv: Ty, sc: Scope): Ty {
     const args = e.args ?? [];
     const at = (e.callee as ast.MemberExpr).property.span;
-    if (!this.arity(e, at, 1)) return plain(BOOLEAN);
+    if (!this.arity(e, at, 1, sc)) return plain(BOOLEAN);
     const lambda = args[0];
     if (lambda.kind !== "LambdaExpr") {
       this.check(lambda, sc);
@@ -788,11 +816,7 @@ export class ExpressionChecker {
     if (ROOT_NAMES.has(param.name)) {
       this.cx.report(Messages.Type, param.span, [`\`${param.name}\` is a built-in name and cannot name a lambda parameter`]);
     }
-    let key = this.lambdaKeys.get(lambda);
-    if (!key) {
-      key = `λ${this.lambdaKeys.size}`;
-      this.lambdaKeys.set(lambda, key);
-    }
+    const key = this.lambdaKey(lambda);
     const inner: Scope = { ...sc, locals: { name: param.name, param, type: el, key, parent: sc.locals } };
     this.resolutions.set(param, { kind: "lambda-param", param });
     this.condition(lambda.body, inner);
@@ -802,7 +826,7 @@ export class ExpressionChecker {
 
   private sessionHas(e: ast.CallExpr, sc: Scope): Ty {
     const at = (e.callee as ast.MemberExpr).property.span;
-    if (!this.arity(e, at, 1)) return plain(BOOLEAN);
+    if (!this.arity(e, at, 1, null)) return plain(BOOLEAN);
     const arg = e.args[0];
     if (arg.kind !== "NameRef" || this.local(sc, arg.name)) {
       this.check(arg, sc);
@@ -821,7 +845,7 @@ export class ExpressionChecker {
 
   private sessionCount(e: ast.CallExpr): Ty {
     const at = (e.callee as ast.MemberExpr).property.span;
-    if (!this.arity(e, at, 1)) return plain(INTEGER);
+    if (!this.arity(e, at, 1, null)) return plain(INTEGER);
     const arg = e.args[0];
     this.types.set(arg, ANY);
     if (arg.kind === "NameRef" && arg.name === "*") return plain(INTEGER);

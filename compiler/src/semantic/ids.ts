@@ -7,7 +7,7 @@
  */
 import { Messages } from "../diagnostics/messages.js";
 import type * as ast from "../syntax/ast.js";
-import type { CheckContext } from "./context.js";
+import type { CheckContext } from "./check-context.js";
 
 /** The `@id` annotation of a rule or limit, if any (the first one). */
 export function explicitIdAnnotation(decl: ast.Rule | ast.Limit): ast.Annotation | null {

@@ -84,6 +84,17 @@ describe("cyclic types", () => {
   });
 });
 
+describe("shared definitions", () => {
+  it("keys a deep DAG of shared records in bounded space", () => {
+    let t: Type = STRING;
+    for (let i = 0; i < 60; i++) t = record([field("a", t), field("b", t), field("c", list(t))]);
+    const k = typeKey(t);
+    expect(k.length).toBeLessThan(5000);
+    expect(unionOf([t, t])).toBe(t);
+    expect(showType(t).length).toBeLessThan(2000);
+  });
+});
+
 describe("valueConforms", () => {
   const r = record([field("sku", STRING), field("qty", INTEGER, true), field("tags", list(STRING), true)], false);
   it("checks records, lists, integers and closed records", () => {

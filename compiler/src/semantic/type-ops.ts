@@ -98,6 +98,8 @@ export function shapesOf(t: Type): Set<Shape> {
 }
 
 const keyCache = new WeakMap<object, string>();
+const MAX_KEY = 2048;
+let nextIdentity = 0;
 
 /** A structural key: equal keys mean equal types. Cycles (recursive `$ref`) are cut with `↺`. */
 export function typeKey(t: Type): string {
@@ -137,6 +139,10 @@ function keyOf(t: Type, inProgress: Set<Type>, budget: { steps: number }): strin
       k = t.kind;
   }
   inProgress.delete(t);
+  // A huge key (a wide type, or a DAG of shared definitions that would expand
+  // exponentially as text) is replaced by an identity key: such types then compare
+  // equal only to themselves.
+  if (k.length > MAX_KEY) k = `#${nextIdentity++}`;
   // A key computed below a cut is partial: cache only keys that saw no cycle.
   if (!k.includes("↺")) keyCache.set(t, k);
   return k;

@@ -611,6 +611,11 @@ class Lowerer {
     let e = this.primary(n, pos);
     for (const op of nodes(n, "postfix")) {
       const opSpan = nodeSpan(op);
+      const deep = tok(op, "TooDeep");
+      if (deep) {
+        e = { kind: "ErrorExpr", span: cover(this.outer(e), tokSpan(deep)) };
+        continue;
+      }
       const dot = tok(op, "Dot");
       if (has(op, "Dot")) {
         const star = tok(op, "star");

@@ -19,7 +19,7 @@ import { lower } from "./lower.js";
 import { getParser } from "./parser.js";
 
 /** Brackets (`(`, `[`, `{`) may nest at most this deep. */
-export const MAX_NESTING = 128;
+export const MAX_NESTING = 100;
 /** No expression tree in a parsed `Document` is deeper than this. */
 export const MAX_EXPRESSION_DEPTH = 512;
 

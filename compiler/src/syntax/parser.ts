@@ -11,13 +11,14 @@
  * - Expressions are parsed flat — `operand (op operand | has NAME)*` — and lower.ts
  *   applies the precedence of §8. So the parser recurses only at brackets, whose
  *   depth lexer.ts `limitNesting` bounds before parsing.
- * - Where exactly one name can stand after `.` or `has`, any identifier-shaped word is
- *   a name — except a reserved word on a later line than the `.`/`has`, so that a
- *   half-typed `allow inv.` leaves the next line's declaration intact.
+ * - Where exactly one name can stand after `.`, `has` or `@`, any identifier-shaped
+ *   word is a name — except a reserved word on a later line than the `.`/`has`/`@`, so
+ *   that a half-typed `allow inv.` or `@` leaves the next line's declaration intact.
  */
 import {
   CstParser,
   EOF,
+  NoViableAltException,
   type CstNode,
   type IParserErrorMessageProvider,
   type IToken,
@@ -68,12 +69,18 @@ const MEMBER: ReadonlySet<TokenType> = new Set(T.MEMBER_STARTERS);
 const BINARY_OPS: readonly TokenType[] = [T.Or, T.And, T.EqEq, T.NotEq, T.Le, T.Lt, T.Ge, T.Gt, T.In, T.QQ, T.Plus, T.Minus, T.Star];
 
 export class PolicyParser extends CstParser {
-  constructor() {
+  /**
+   * @param validate run Chevrotain's grammar validations (ambiguities, left recursion).
+   *   They cost most of the construction time and cannot fail at run time for this
+   *   fixed grammar, so `getParser()` skips them; parser.test.ts runs them.
+   */
+  constructor(validate = false) {
     super(T.ALL_TOKEN_TYPES as TokenType[], {
       recoveryEnabled: true,
       nodeLocationTracking: "onlyOffset",
       maxLookahead: 3,
       errorMessageProvider: errorMessages,
+      skipValidations: !validate,
     });
     this.performSelfAnalysis();
   }
@@ -103,7 +110,7 @@ export class PolicyParser extends CstParser {
     return !this.startsTopLevel() && !MEMBER.has(this.LA(1).tokenType);
   };
 
-  /** A name after `.` or `has`: a reserved word on a later line is not taken (see the header). */
+  /** A name after `.`, `has` or `@`: a reserved word on a later line is not taken (see the header). */
   private readonly nameHere = (): boolean => {
     const next = this.LA(1);
     if (!RESERVED.has(next.tokenType)) return true;
@@ -326,7 +333,7 @@ export class PolicyParser extends CstParser {
   /** annotation := `@` NAME `(` STRING `)` */
   private readonly annotation = this.RULE("annotation", () => {
     this.CONSUME(T.At);
-    this.CONSUME(T.NameLike, { LABEL: "name" });
+    this.OR({ ERR_MSG: "a name", DEF: [{ GATE: this.nameHere, ALT: () => this.CONSUME(T.NameLike, { LABEL: "name" }) }] });
     this.CONSUME(T.LParen);
     this.CONSUME(T.StringLit, { LABEL: "value" });
     this.CONSUME(T.RParen);
@@ -592,10 +599,11 @@ export class PolicyParser extends CstParser {
     this.MANY2(() => this.SUBRULE(this.postfixOp, { LABEL: "postfix" }));
   });
 
-  /** postfix := `.` (NAME | `*`) | `(` [arg (`,` arg)* [`,`]] `)` */
+  /** postfix := `.` (NAME | `*`) | `(` [arg (`,` arg)* [`,`]] `)` | TOO_DEEP (a call's arguments beyond the nesting limit) */
   private readonly postfixOp = this.RULE("postfixOp", () => {
     this.OR({
       DEF: [
+        { ALT: () => this.CONSUME(T.TooDeep) },
         {
           ALT: () => {
             this.CONSUME(T.Dot);
@@ -682,33 +690,138 @@ export class PolicyParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
+  /** Per-level resynchronization types for the error being unwound (see `findReSyncTokenType`). */
+  private resync: { pos: number; rules: number[]; occurrences: number[]; best: (TokenType | undefined)[] } | undefined;
+
   /**
-   * Chevrotain (11.2) internal hook: the token types at which a failed rule may
-   * resynchronize, searched in order. Chevrotain lists the outermost rule's follow set
-   * first; every item loop here accepts any token, so that would always abandon the
-   * whole declaration. Listing the innermost first lets `{ a: }` resume at its `}`
-   * and `when => deny` at its `=>`. (Tested in parser.test.ts.)
+   * Chevrotain (11.2) internal hook: the token type at which the failing rule, or one
+   * of its callers, resynchronizes. Two changes to Chevrotain's search:
+   * - Innermost follow set first. Chevrotain searches the outermost first; every item
+   *   loop here accepts any token, so that would always abandon the whole declaration.
+   *   Innermost first lets `{ a: }` resume at its `}` and `when => deny` at its `=>`.
+   * - Linear: an error is unwound one rule at a time and Chevrotain redoes the search
+   *   at each, over the whole stack — quadratic in the depth. The per-level answers
+   *   for the next token are computed once per error and reused while the rule stack
+   *   is a prefix of the one they were computed for.
+   * (Both are exercised by recovery.test.ts.)
    */
-  protected flattenFollowSet(): TokenType[] {
+  protected findReSyncTokenType(): TokenType {
     const self = this as unknown as RecoveryInternals;
+    const depth = self.RULE_STACK_IDX;
+    const pos = self.exportLexerState();
+    let cache = this.resync;
+    if (!cache || cache.pos !== pos || cache.best.length <= depth || !this.stackStartsWith(cache, depth)) {
+      const keys = self.buildFullFollowKeyStack();
+      const next = this.LA(1);
+      const best: (TokenType | undefined)[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        const match = (self.getFollowSetFromFollowKey(keys[i]) ?? []).find((t) => tokenMatcher(next, t));
+        best.push(match ?? best[i - 1]);
+      }
+      cache = this.resync = {
+        pos,
+        rules: self.RULE_STACK.slice(0, depth + 1),
+        occurrences: self.RULE_OCCURRENCE_STACK.slice(0, depth + 1),
+        best,
+      };
+    }
+    const found = cache.best[depth];
+    if (found) return found;
+    // No follow set on the stack takes the next token: look further ahead, innermost first.
     const keys = self.buildFullFollowKeyStack();
-    const out: TokenType[] = [];
-    for (let i = keys.length - 1; i >= 0; i--) for (const t of self.getFollowSetFromFollowKey(keys[i]) ?? []) out.push(t);
-    return out;
+    for (let k = 2; ; k++) {
+      const token = this.LA(k);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const match = (self.getFollowSetFromFollowKey(keys[i]) ?? []).find((t) => tokenMatcher(token, t));
+        if (match) return match;
+      }
+      if (token.tokenType === EOF) return EOF;
+    }
+  }
+
+  private stackStartsWith(cache: { rules: number[]; occurrences: number[] }, depth: number): boolean {
+    const self = this as unknown as RecoveryInternals;
+    for (let i = 0; i <= depth; i++) {
+      if (self.RULE_STACK[i] !== cache.rules[i] || self.RULE_OCCURRENCE_STACK[i] !== cache.occurrences[i]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Chevrotain (11.2) internal hook: the tokens that may follow `tokType` here, for
+   * single-token insertion. Chevrotain computes them by walking the grammar along the
+   * whole rule stack, recursively, at the point of the error — which would overflow
+   * the stack for an error deep in nested brackets. Beyond `MAX_INSERTION_DEPTH` rules
+   * no token is inserted (recovery falls back to deletion and resynchronization).
+   */
+  protected getFollowsForInRuleRecovery(tokType: TokenType, tokIdxInRule: number): TokenType[] {
+    const self = this as unknown as RecoveryInternals;
+    const depth = self.RULE_STACK_IDX;
+    if (depth > MAX_INSERTION_DEPTH) return [];
+    // The answer depends only on the grammar path, so it is cached (the walk is slow).
+    let key = `${tokType.tokenTypeIdx}:${tokIdxInRule}`;
+    for (let i = 0; i <= depth; i++) key += `/${self.RULE_STACK[i]}.${self.RULE_OCCURRENCE_STACK[i]}`;
+    let follows = this.followsCache.get(key);
+    if (follows === undefined) {
+      follows = (CstParser.prototype as unknown as RecoveryInternals).getFollowsForInRuleRecovery.call(this, tokType, tokIdxInRule);
+      if (this.followsCache.size >= 10_000) this.followsCache.clear();
+      this.followsCache.set(key, follows);
+    }
+    return follows;
+  }
+
+  private readonly followsCache = new Map<string, TokenType[]>();
+
+  /**
+   * Chevrotain (11.2) internal hook: raises "no alternative matched". Chevrotain
+   * recomputes the lookahead paths of the `OR` for every such error, only to list them
+   * in the message; every `OR` that can fail here has an `ERR_MSG`, which says it
+   * without them.
+   */
+  protected raiseNoAltException(occurrence: number, errMsgTypes: string | undefined): never {
+    const self = this as unknown as RecoveryInternals;
+    if (errMsgTypes === undefined) return (CstParser.prototype as unknown as RecoveryInternals).raiseNoAltException.call(this, occurrence, errMsgTypes);
+    const message = errorMessages.buildNoViableAltMessage({
+      expectedPathsPerAlt: [],
+      actual: [this.LA(1)],
+      previous: this.LA(0),
+      customUserDescription: errMsgTypes,
+      ruleName: "",
+    });
+    throw self.SAVE_ERROR(new NoViableAltException(message, this.LA(1), this.LA(0)));
   }
 
   /** Parses one token vector; the CST is always returned (partial where recovery happened). */
   parseTokens(tokens: IToken[]): CstNode {
+    this.resync = undefined;
     this.input = tokens;
-    return this.document();
+    // Recovery throws and catches one exception per error; a stack trace is of no use
+    // to it and costs more than the rest of the error's handling.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return this.document();
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
   }
 }
 
-/** The Chevrotain internals `flattenFollowSet` builds on. */
+/** The Chevrotain internals the recovery hooks build on. */
 interface RecoveryInternals {
+  readonly RULE_STACK_IDX: number;
+  readonly RULE_STACK: number[];
+  readonly RULE_OCCURRENCE_STACK: number[];
+  exportLexerState(): number;
   buildFullFollowKeyStack(): unknown[];
   getFollowSetFromFollowKey(key: unknown): TokenType[] | undefined;
+  getFollowsForInRuleRecovery(tokType: TokenType, tokIdxInRule: number): TokenType[];
+  raiseNoAltException(occurrence: number, errMsgTypes: string | undefined): never;
+  SAVE_ERROR(error: Error): Error;
 }
+
+/** Rule depth beyond which recovery does not insert tokens (see `getFollowsForInRuleRecovery`). */
+const MAX_INSERTION_DEPTH = 40;
 
 let shared: PolicyParser | undefined;
 

@@ -92,6 +92,23 @@ describe("schema generators", () => {
     expect(validShare({ type: "object", properties: { n: { type: "integer", minimum: 5, maximum: 4 } }, required: ["n"] }, EMPTY, 50).share).toBe(0);
   });
 
+  it("recursive schemas build quickly and still give valid values", () => {
+    const t0 = Date.now();
+    const selfAnyOf: JsonSchema = {
+      type: "object",
+      properties: { t: { $ref: "#/$defs/n" } },
+      required: ["t"],
+      $defs: { n: { anyOf: [{ type: "string" }, { type: "array", items: { $ref: "#/$defs/n" } }, { type: "object", properties: { n: { $ref: "#/$defs/n" } } }] } },
+    };
+    const wide: JsonSchema = {
+      $ref: "#/$defs/node",
+      $defs: { node: { type: "object", properties: { a: { $ref: "#/$defs/node" }, b: { $ref: "#/$defs/node" }, c: { $ref: "#/$defs/node" }, d: { type: "array", items: { $ref: "#/$defs/node" } } } } },
+    };
+    expect(validShare(selfAnyOf, pool, 100).share).toBeGreaterThan(0.8);
+    expect(validShare(wide, pool, 100).share).toBeGreaterThan(0.8);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it("are deterministic under a seed", () => {
     const schema: JsonSchema = { type: "object", properties: { s: { type: "string" }, n: { type: "number" } }, required: ["s"] };
     const a = fc.sample(new ValueGenerator(pool).forSchema(schema), { numRuns: 50, seed: 3 });

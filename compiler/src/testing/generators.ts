@@ -39,6 +39,8 @@ export const WIDE = 1e12;
 const SHALLOW_DEPTH = 6;
 /** Past this depth nothing is generated (a recursive schema yields an invalid value). */
 const MAX_DEPTH = 16;
+/** At most this many `anyOf`/`oneOf` groups are expanded for one value; the rest is left to the validator. */
+const MAX_EXPANSIONS = 4;
 /** Arrays hold at most this many items beyond their `minItems`. */
 const EXTRA_ITEMS = 5;
 /** Marker for "nothing valid can be generated here"; the validator rejects it. */
@@ -179,6 +181,7 @@ function absorb(shape: Shape, node: SchemaNode, depth: number): void {
 /** Builds arbitraries for schemas, seeded with one literal pool. Memoizes per schema. */
 export class ValueGenerator {
   private readonly cache = new Map<JsonSchema, fc.Arbitrary<unknown>>();
+  private readonly memo = new Map<SchemaNode, Map<string, fc.Arbitrary<unknown>>>();
   private readonly poolStrings: readonly string[];
   private readonly poolNumbers: readonly number[];
   private readonly regexArbs: fc.Arbitrary<string>[];
@@ -210,22 +213,35 @@ export class ValueGenerator {
     return arb;
   }
 
+  /** INVARIANT: memoized per (nodes, depth), so recursive schemas build a bounded number of arbitraries. */
   private nodes(nodes: readonly SchemaNode[], depth: number): fc.Arbitrary<unknown> {
+    if (nodes.length === 0) return this.anyValue(depth);
+    let byKey = this.memo.get(nodes[0]);
+    if (!byKey) {
+      byKey = new Map();
+      this.memo.set(nodes[0], byKey);
+    }
+    const key = `${nodes.map((n) => n.id).join(",")}@${depth}`;
+    const hit = byKey.get(key);
+    if (hit) return hit;
     const shape = emptyShape();
     for (const n of nodes) absorb(shape, n, depth);
-    return this.shape(shape, depth, 0);
+    const arb = this.shape(shape, depth, 0, 0);
+    byKey.set(key, arb);
+    return arb;
   }
 
-  private shape(shape: Shape, depth: number, altIndex: number): fc.Arbitrary<unknown> {
+  /** `expansions` counts alternative groups expanded on the way here (a recursive `anyOf` adds groups). */
+  private shape(shape: Shape, depth: number, altIndex: number, expansions: number): fc.Arbitrary<unknown> {
     if (shape.impossible || depth > MAX_DEPTH) return fc.constant(IMPOSSIBLE);
-    if (altIndex < shape.alternatives.length && altIndex < 4) {
+    if (altIndex < shape.alternatives.length && expansions < MAX_EXPANSIONS) {
       const group = shape.alternatives[altIndex];
       const options = group.slice(0, 8).map((member) => {
         const s = cloneShape(shape);
         s.alternatives = shape.alternatives.slice(0, altIndex).concat(shape.alternatives.slice(altIndex + 1));
         absorb(s, member, depth);
         // the member may bring alternatives of its own: continue after the ones already chosen
-        return this.shape(s, depth, altIndex);
+        return this.shape(s, depth, altIndex, expansions + 1);
       });
       return options.length === 1 ? options[0] : fc.oneof(...options);
     }
@@ -334,9 +350,12 @@ export class ValueGenerator {
   private array(shape: Shape, depth: number): fc.Arbitrary<unknown> {
     const minLength = shape.minItems;
     const extra = depth >= SHALLOW_DEPTH ? 0 : EXTRA_ITEMS;
-    const maxLength = Math.min(shape.maxItems, minLength + extra);
+    // `items: false` allows nothing after the prefix
+    const closed = shape.items.some((n) => n.bool === false);
+    const maxLength = Math.min(shape.maxItems, minLength + extra, closed ? shape.prefixItems.length : Infinity);
     if (maxLength < minLength) return fc.constant(IMPOSSIBLE);
-    const item = shape.items.length > 0 ? this.nodes(shape.items, depth + 1) : this.anyValue(depth + 1);
+    if (maxLength === 0) return fc.constant([]);
+    const item = closed ? fc.constant(IMPOSSIBLE) : shape.items.length > 0 ? this.nodes(shape.items, depth + 1) : this.anyValue(depth + 1);
     const prefix = shape.prefixItems.map((nodes) => this.nodes(nodes, depth + 1));
     const candidates: fc.WeightedArbitrary<unknown>[] = [];
     if (prefix.length === 0) {
@@ -348,8 +367,10 @@ export class ValueGenerator {
     } else {
       const restMin = Math.max(0, minLength - prefix.length);
       const restMax = Math.max(restMin, maxLength - prefix.length);
+      // fewer items than the prefix when `maxItems` says so
+      const cut = Math.max(minLength, Math.min(prefix.length, maxLength));
       candidates.push({
-        arbitrary: fc.tuple(fc.tuple(...prefix), fc.array(item, { minLength: restMin, maxLength: restMax })).map(([p, r]) => [...p, ...r]),
+        arbitrary: fc.tuple(fc.tuple(...prefix), fc.array(item, { minLength: restMin, maxLength: restMax })).map(([p, r]) => (r.length > 0 ? [...p, ...r] : p.slice(0, cut))),
         weight: 4,
       });
     }

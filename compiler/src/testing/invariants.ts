@@ -19,7 +19,7 @@ import type * as ast from "../syntax/ast.js";
 import { decideFresh } from "./fresh-guard.js";
 import { ValueGenerator, isValidFor, requestArbitrary, sessionViewOf, type GeneratedRequest, type RequestSpace, type SessionSample } from "./generators.js";
 import { collectLiterals, type LiteralPool } from "./literals.js";
-import { expectLine, policyString, policyToolName } from "./policy-values.js";
+import { callText, expectLine, policyString, policyToolName } from "./policy-values.js";
 
 /** `agentpolicy test` runs this many requests per invariant unless told otherwise. */
 export const DEFAULT_RUNS = 1000;
@@ -35,8 +35,12 @@ export interface Counterexample {
   readonly session: SessionSample;
   /** What the guard decided for it. */
   readonly decision: Decision;
+  /** The request as an `expect` line writes it: `agent "A" calls T(ARGS) [with CTX]`. */
+  readonly call: string;
   /** A ready-to-paste `expect` line expecting the invariant's first effect. */
   readonly expect: string;
+  /** Set when the agent is not declared (an `expect` must name a declared agent). */
+  readonly agentNote: string | null;
   /** The session the request needs, when it is not a fresh one (an `expect` cannot say so). */
   readonly sessionNote: string | null;
   readonly shrinks: number;
@@ -159,7 +163,11 @@ export async function checkInvariant(
       request: found.request,
       session: found.session,
       decision,
+      call: callText(found.request),
       expect: expectLine(found.request, effects[0] ?? "deny"),
+      agentNote: model.agents.has(found.request.agent)
+        ? null
+        : `the policy declares no agent; this request comes from an undeclared agent, which gets the top-level rules only`,
       sessionNote: sessionNote(found),
       shrinks: details.numShrinks,
     };

@@ -89,12 +89,17 @@ export function policyToolName(qualified: string): string {
   return `${alias}.${IDENT.test(tool) ? tool : `\`${tool}\``}`;
 }
 
+/** `agent "A" calls T(ARGS) [with CTX]`: a request as an `expect` line writes it. */
+export function callText(request: ToolRequest): string {
+  const args = request.args === undefined ? "{}" : policyValue(request.args);
+  const ctx = request.context === undefined ? "" : ` with ${policyValue(request.context)}`;
+  return `agent ${policyString(request.agent)} calls ${policyToolName(request.tool)}(${args})${ctx}`;
+}
+
 /**
  * An `expect` line for a request: `expect agent "A" calls T(ARGS) [with CTX] => EFFECT`.
  * The context is written when the request carries one.
  */
 export function expectLine(request: ToolRequest, effect: string): string {
-  const args = request.args === undefined ? "{}" : policyValue(request.args);
-  const ctx = request.context === undefined ? "" : ` with ${policyValue(request.context)}`;
-  return `expect agent ${policyString(request.agent)} calls ${policyToolName(request.tool)}(${args})${ctx} => ${effect}`;
+  return `expect ${callText(request)} => ${effect}`;
 }

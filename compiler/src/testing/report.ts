@@ -94,11 +94,12 @@ export function renderResult(r: SuiteResult, ctx: RenderContext): string[] {
   }
   const c = r.counterexample;
   const lines = [
-    `${failMark} ${title} failed: counterexample (seed ${r.seed}, ${c.shrinks} shrink${c.shrinks === 1 ? "" : "s"})`,
+    `${failMark} ${title} failed: counterexample ${c.call} (seed ${r.seed}, ${c.shrinks} shrink${c.shrinks === 1 ? "" : "s"})`,
     `${indent}at ${style.bold(where(loc))}`,
     `${indent}${style.cyan(c.expect)}`,
   ];
   if (c.sessionNote) lines.push(`${indent}${style.dim(`// ${c.sessionNote}`)}`);
+  if (c.agentNote) lines.push(`${indent}${style.dim(`// ${c.agentNote}`)}`);
   lines.push(`${indent}got ${describeDecision(c.decision)}; the invariant allows only ${r.effects.join(" | ")}`);
   return lines;
 }
@@ -146,6 +147,7 @@ export function resultJson(r: SuiteResult, ctx: RenderContext): Record<string, u
             decision: decisionJson(r.counterexample.decision),
             expect: r.counterexample.expect,
             sessionNote: r.counterexample.sessionNote,
+            agentNote: r.counterexample.agentNote,
             shrinks: r.counterexample.shrinks,
           },
     ...(r.error === null ? {} : { error: r.error }),

@@ -7,7 +7,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import type * as ast from "../../syntax/ast.js";
 import type { Binder } from "../binder.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 import { resolveAgentReference } from "./agent-references.js";
 
 /** Checks every `extends` and returns each declared agent's ancestors. */

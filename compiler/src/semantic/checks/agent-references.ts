@@ -6,7 +6,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import type * as ast from "../../syntax/ast.js";
 import type { Binder } from "../binder.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 import { closest } from "../suggest.js";
 
 /** Resolves one agent reference; false (after reporting) when no such agent is declared. */

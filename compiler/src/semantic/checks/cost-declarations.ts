@@ -7,7 +7,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import type * as ast from "../../syntax/ast.js";
 import type { Binder } from "../binder.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 
 export function checkCosts(cx: CheckContext, binder: Binder, costs: readonly ast.CostDecl[]): Map<string, number> {
   const out = new Map<string, number>();

@@ -8,7 +8,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import type * as ast from "../../syntax/ast.js";
 import type { Declarations } from "../binder.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 
 function unique<T>(cx: CheckContext, what: string, items: readonly T[], key: (t: T) => { name: string; span: ast.Span } | null): void {
   const first = new Map<string, ast.Span>();

@@ -8,7 +8,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import type { LiteralValue, Type } from "../../manifest/types.js";
 import type * as ast from "../../syntax/ast.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 import { closest } from "../suggest.js";
 import { enumValues, removeNull } from "../type-ops.js";
 import type { RelatedInformation } from "../../diagnostics/diagnostic.js";

@@ -6,7 +6,7 @@
  */
 import { Messages } from "../../diagnostics/messages.js";
 import type * as ast from "../../syntax/ast.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 
 /** The limit's maximum in its unit (micro-dollars for cost), or null when invalid (reported). */
 export function checkLimitAmount(cx: CheckContext, limit: ast.Limit): number | null {

@@ -6,7 +6,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import type { Manifest } from "../../manifest/types.js";
 import type { ToolsDecl } from "../../syntax/ast.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 
 export function checkManifestProblems(cx: CheckContext, decl: ToolsDecl, manifest: Manifest | null | undefined): void {
   const path = decl.path?.value ?? "";

@@ -5,7 +5,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import { checkRegex } from "../../manifest/regex-safety.js";
 import type * as ast from "../../syntax/ast.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 
 export type PatternVerdict = { readonly ok: true } | { readonly ok: false; readonly kind: "invalid" | "unsafe"; readonly reason: string };
 

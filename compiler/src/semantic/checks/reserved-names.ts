@@ -5,7 +5,7 @@
 import { Messages } from "../../diagnostics/messages.js";
 import type * as ast from "../../syntax/ast.js";
 import { ROOT_NAMES } from "../binder.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 
 export function checkReservedConstNames(cx: CheckContext, consts: readonly ast.ConstDecl[]): void {
   for (const c of consts) {

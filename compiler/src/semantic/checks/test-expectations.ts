@@ -10,7 +10,7 @@ import { Messages } from "../../diagnostics/messages.js";
 import type { RecordType } from "../../manifest/types.js";
 import type * as ast from "../../syntax/ast.js";
 import type { Binder } from "../binder.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 import type { ExpressionChecker } from "../expressions.js";
 import { closest } from "../suggest.js";
 import { resolveAgentReference } from "./agent-references.js";

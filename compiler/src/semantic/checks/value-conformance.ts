@@ -10,7 +10,7 @@ import { Messages } from "../../diagnostics/messages.js";
 import type { LiteralValue, RecordType, Type } from "../../manifest/types.js";
 import type * as ast from "../../syntax/ast.js";
 import type { Binder } from "../binder.js";
-import type { CheckContext } from "../context.js";
+import type { CheckContext } from "../check-context.js";
 import { foldExpr, type ConstLookup } from "../fold.js";
 import { closest, writeName } from "../suggest.js";
 import { enumValues, membersOf, removeNull, showType, valueConforms } from "../type-ops.js";
