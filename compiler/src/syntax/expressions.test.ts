@@ -237,3 +237,12 @@ describe("spans", () => {
     expect([s(rec.entries[0].span), s(rec.entries[0].keySpan)]).toEqual(["k: null", "k"]);
   });
 });
+
+describe("the `agent` root", () => {
+  it.each([
+    ['agent.id == "x"', '(agent.id == "x")'],
+    ["args.owner != agent.id", "(args.owner != agent.id)"],
+  ])("%s parses although `agent` is reserved", (src, want) => {
+    expect(show(src)).toBe(want);
+  });
+});

@@ -10,7 +10,7 @@ describe("the grammar", () => {
 
   it("relies only on Chevrotain internals that exist (the pinned 11.2 line)", () => {
     const proto = CstParser.prototype as unknown as Record<string, unknown>;
-    for (const name of ["findReSyncTokenType", "getFollowsForInRuleRecovery", "buildFullFollowKeyStack", "getFollowSetFromFollowKey", "exportLexerState"]) {
+    for (const name of ["findReSyncTokenType", "getFollowsForInRuleRecovery", "raiseNoAltException", "SAVE_ERROR", "buildFullFollowKeyStack", "getFollowSetFromFollowKey", "exportLexerState"]) {
       expect(typeof proto[name], name).toBe("function");
     }
     const parser = new PolicyParser() as unknown as Record<string, unknown>;
@@ -27,5 +27,11 @@ describe("the grammar", () => {
     const c = parser.parseTokens(lex("policy p\nallow x.y", () => {}).tokens);
     expect(parser.errors).toEqual([]);
     for (const cst of [a, b, c]) expect(cst.name).toBe("document");
+  });
+
+  it("restores Error.stackTraceLimit after parsing", () => {
+    const before = Error.stackTraceLimit;
+    new PolicyParser().parseTokens(lex("policy p\nallow ( ]", () => {}).tokens);
+    expect(Error.stackTraceLimit).toBe(before);
   });
 });

@@ -573,7 +573,7 @@ export class PolicyParser extends CstParser {
     this.MANY(() =>
       this.OR([{ ALT: () => this.CONSUME(T.Not, { LABEL: "prefix" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "prefix" }) }]),
     );
-    // primary := literal | list | record | `(` expr `)` | NAME
+    // primary := literal | list | record | `(` expr `)` | NAME | `agent` (before `.`)
     this.OR2({
       ERR_MSG: "an expression",
       DEF: [
@@ -593,6 +593,8 @@ export class PolicyParser extends CstParser {
           },
         },
         { ALT: () => this.CONSUME(T.PlainName, { LABEL: "name" }) },
+        // `agent` is reserved, yet `agent.id` is an expression root (LANGUAGE.md §8).
+        { GATE: () => this.LA(2).tokenType === T.Dot, ALT: () => this.CONSUME(T.Agent, { LABEL: "name" }) },
         { ALT: () => this.CONSUME(T.TooDeep) },
       ],
     });
@@ -798,11 +800,11 @@ export class PolicyParser extends CstParser {
     // Recovery throws and catches one exception per error; a stack trace is of no use
     // to it and costs more than the rest of the error's handling.
     const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    setStackTraceLimit(0);
     try {
       return this.document();
     } finally {
-      Error.stackTraceLimit = stackTraceLimit;
+      setStackTraceLimit(stackTraceLimit);
     }
   }
 }
@@ -818,6 +820,14 @@ interface RecoveryInternals {
   getFollowsForInRuleRecovery(tokType: TokenType, tokIdxInRule: number): TokenType[];
   raiseNoAltException(occurrence: number, errMsgTypes: string | undefined): never;
   SAVE_ERROR(error: Error): Error;
+}
+
+function setStackTraceLimit(limit: number): void {
+  try {
+    Error.stackTraceLimit = limit;
+  } catch {
+    // Frozen intrinsics: parsing is only slower on errors.
+  }
 }
 
 /** Rule depth beyond which recovery does not insert tokens (see `getFollowsForInRuleRecovery`). */

@@ -1,0 +1,701 @@
+/**
+ * The canonical printer: a parsed `Document` and its attached comments → text
+ * (LANGUAGE.md §11). `format/format.ts` is the entry point that parses, refuses broken
+ * files and verifies the result; this file only decides the layout.
+ *
+ * The canonical layout
+ * --------------------
+ * Lines and blocks
+ * - Declarations stay in source order, one per line (or per block), 2-space
+ *   indentation inside `{}`, lines of at most 100 columns where a break is possible,
+ *   `\n` line ends, no trailing spaces, exactly one newline at the end of the file.
+ * - Between two declarations: exactly one blank line when their kinds differ (header,
+ *   `tools`, `const`, `label`, `cost`, `price`, `default`, rules, limits, invariants)
+ *   and always around `context`, `agent` and `test` blocks; between two declarations
+ *   of one kind, one blank line if the author left at least one, else none. The same
+ *   holds for the rules and limits of an agent block, the fields of `context` and the
+ *   `expect` lines of a test. Blocks have no blank line after `{` or before `}`; an
+ *   empty block is `{}`.
+ * Declarations
+ * - Annotations each on their own line above their rule or limit.
+ * - A rule is one line when it fits; otherwise each `when` / `unless` / `because`
+ *   clause goes on its own continuation line, indented two more spaces. A selector
+ *   list that does not fit wraps (as many per line as fit), indented four spaces.
+ * - `limit` forms: `limit SEL, ... to N calls per W [by E]`, `limit tokens to N per W`,
+ *   `limit cost to $M per W`, `limit repeats to N`; a `by` clause that does not fit
+ *   goes on a continuation line. Windows keep the author's unit: `per minute` (a count
+ *   of 1 is dropped, `per 1 hours` → `per hour`), `per 5 minutes` (a count other than 1
+ *   takes the plural), `per session`.
+ * - `context` fields one per line, without commas; a nested record type is
+ *   `{ a: string, b?: number }` when it fits, else one field per line without commas.
+ * - `invariant NAME: ...` on one line when it fits, else broken after the colon, and
+ *   if still too long, `when` and `=>` on continuation lines.
+ * - `expect ...` on one line when it fits, else `calls`, `with` and `=>` each on a
+ *   continuation line.
+ * Expressions
+ * - One space around binary operators and after commas and colons; `{ a: 1 }` with
+ *   inner spaces, `[a, b]` and `f(a)` without; `{}` and `[]` when empty.
+ * - `and` / `or` chains that do not fit break before each operator, indented two
+ *   spaces from the start of the chain; records, lists and call arguments that do not
+ *   fit put one item per line with a trailing comma.
+ * - Parentheses exactly where precedence requires them (the tree decides, not the
+ *   author): `a and b or c` stays bare; `(a or b) and c`, `(not a) == b`,
+ *   `-(a + b)`, `(a ?? b).length` keep theirs; redundant ones are dropped. Chains of
+ *   one operator that the author grouped to the right keep their parentheses
+ *   (`a and (b and c)`), so the tree never changes.
+ * Tokens
+ * - Strings are re-escaped canonically: `\"`, `\\`, `\n`, `\r`, `\t`; other control,
+ *   invisible and bidirectional-override characters as `\uXXXX` (lower-case hex);
+ *   `/` and every other character as itself.
+ * - Numbers and money keep their written form (`5_000`, `$0.05`); backtick names keep
+ *   their backticks; a record key is bare when it is identifier-shaped and not written
+ *   as a string, else as written. Selectors are printed exactly as their `text` (so
+ *   rule ids never change).
+ * Comments (attached by format/comments.ts)
+ * - Every comment is printed exactly once, with its text unchanged.
+ * - A comment on its own line stays on its own line above the node it precedes (in a
+ *   clause, above the clause keyword; in an `and`/`or` chain, above the operator),
+ *   keeping at most one blank line around it as the author had. A `//` or `///`
+ *   comment after code stays at the end of that line; a `/* *\/` comment between code
+ *   stays between the same tokens. `///` doc comments stay directly above their
+ *   declaration.
+ */
+import type { AttachedComment, CommentAttachments } from "../format/comments.js";
+import {
+  breakParent,
+  type Doc,
+  fill,
+  group,
+  hardline,
+  ifBreak,
+  indent,
+  join,
+  line,
+  lineSuffix,
+  mergingHardline,
+  printDoc,
+  softline,
+  verbatim,
+} from "../format/doc.js";
+import type * as A from "./ast.js";
+
+/** The line width the canonical layout aims for. */
+export const PRINT_WIDTH = 100;
+
+export interface PrintResult {
+  readonly text: string;
+  /** How many comments were printed (a correct print prints every attached comment once). */
+  readonly commentsPrinted: number;
+}
+
+/** Prints a syntactically clean document in the canonical layout. */
+export function printDocument(document: A.Document, comments: CommentAttachments, width: number = PRINT_WIDTH): PrintResult {
+  const printer = new Printer(document, comments);
+  const doc = printer.document();
+  const text = printDoc(doc, width).replace(/\s+$/, "");
+  return { text: text === "" ? "" : `${text}\n`, commentsPrinted: printer.printedCount };
+}
+
+// ---------------------------------------------------------------- precedence
+
+const PREC_OR = 1;
+const PREC_AND = 2;
+const PREC_NOT = 3;
+const PREC_CMP = 4;
+const PREC_COALESCE = 5;
+const PREC_ADD = 6;
+const PREC_MUL = 7;
+const PREC_NEG = 8;
+const PREC_POSTFIX = 9;
+
+const BINARY_PREC: Readonly<Record<A.BinaryOp, number>> = {
+  or: PREC_OR,
+  and: PREC_AND,
+  "==": PREC_CMP,
+  "!=": PREC_CMP,
+  "<": PREC_CMP,
+  "<=": PREC_CMP,
+  ">": PREC_CMP,
+  ">=": PREC_CMP,
+  in: PREC_CMP,
+  "??": PREC_COALESCE,
+  "+": PREC_ADD,
+  "-": PREC_ADD,
+  "*": PREC_MUL,
+};
+
+function precedence(e: A.Expr): number {
+  switch (e.kind) {
+    case "BinaryExpr":
+      return BINARY_PREC[e.op];
+    case "UnaryExpr":
+      return e.op === "not" ? PREC_NOT : PREC_NEG;
+    case "HasExpr":
+      return PREC_CMP;
+    case "LambdaExpr":
+      return 0;
+    default:
+      return PREC_POSTFIX;
+  }
+}
+
+/** Whether `child` needs parentheses as the `side` operand of a binary operator of precedence `prec`. */
+function binaryOperandNeedsParens(prec: number, side: "left" | "right", child: A.Expr): boolean {
+  const c = precedence(child);
+  if (prec === PREC_CMP) return c <= PREC_CMP; // comparisons do not chain, and `not` is looser
+  if (prec === PREC_COALESCE) return side === "left" ? c <= prec : c < prec; // right-associative
+  return side === "left" ? c < prec : c <= prec; // left-associative
+}
+
+// ---------------------------------------------------------------- tokens
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Characters a canonical string writes as `\uXXXX`: controls, invisible and bidi-override characters, lone surrogates. */
+function escapedAsUnicode(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0xad ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x2069) ||
+    code === 0xfeff
+  );
+}
+
+/** A string literal in canonical form. */
+export function quoteString(value: string): string {
+  let out = '"';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    const code = value.charCodeAt(i);
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length && value.charCodeAt(i + 1) >= 0xdc00 && value.charCodeAt(i + 1) <= 0xdfff) {
+      out += value.slice(i, i + 2);
+      i++;
+    } else if (escapedAsUnicode(code) || (code >= 0xd800 && code <= 0xdfff)) out += `\\u${code.toString(16).padStart(4, "0")}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** `per W` text of a window: the author's unit, count 1 dropped, plural for other counts. */
+function windowText(w: A.Window, source: string): string {
+  if (w.ms === "session") return "session";
+  const written = source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\r\n]*/g, " ").trim();
+  const m = /^(?:([0-9][0-9_]*(?:\.[0-9_]+)?)\s+)?(second|minute|hour|day)s?$/.exec(written);
+  if (m) {
+    const unit = m[2];
+    const count = w.ms / UNIT_MS[unit];
+    if (count === 1) return unit;
+    if (m[1] !== undefined && Number(m[1].replace(/_/g, "")) === count) return `${m[1]} ${unit}s`;
+    if (Number.isInteger(count)) return `${count} ${unit}s`;
+  }
+  for (const unit of ["day", "hour", "minute", "second"]) {
+    const count = w.ms / UNIT_MS[unit];
+    if (Number.isInteger(count)) return count === 1 ? unit : `${count} ${unit}s`;
+  }
+  return `${w.ms / 1000} seconds`;
+}
+
+// ---------------------------------------------------------------- the printer
+
+type BlockKind = string | null;
+
+/** Kind of a top-level declaration for blank-line grouping; null: a block, always set apart. */
+function declarationKind(n: A.Node): BlockKind {
+  switch (n.kind) {
+    case "ContextDecl":
+    case "AgentDecl":
+    case "TestDecl":
+      return null;
+    case "Rule":
+      return "rule";
+    default:
+      return n.kind;
+  }
+}
+
+const isLineStyle = (c: AttachedComment): boolean => c.comment.style !== "block";
+
+class Printer {
+  private readonly printed = new Set<A.Comment>();
+  private readonly text: string;
+  private readonly commentAt = new Map<number, A.Comment>();
+
+  constructor(
+    private readonly root: A.Document,
+    private readonly comments: CommentAttachments,
+  ) {
+    this.text = root.text;
+    for (const c of root.comments) this.commentAt.set(c.span.start, c);
+  }
+
+  /** Offset of the first source character at or after `from` that is neither whitespace nor inside a comment. */
+  private nextCodeOffset(from: number): number {
+    let p = from;
+    while (p < this.text.length) {
+      const c = this.commentAt.get(p);
+      if (c) p = c.span.end;
+      else if (/\s/.test(this.text[p])) p++;
+      else break;
+    }
+    return p;
+  }
+
+  get printedCount(): number {
+    return this.printed.size;
+  }
+
+  private source(span: A.Span): string {
+    return this.text.slice(span.start, span.end);
+  }
+
+  // ------------------------------------------------------------ comments
+
+  private unprinted(list: readonly AttachedComment[] | undefined): AttachedComment[] {
+    return (list ?? []).filter((c) => !this.printed.has(c.comment));
+  }
+
+  private take(c: AttachedComment): Doc {
+    this.printed.add(c.comment);
+    return verbatim(c.comment.text);
+  }
+
+  /** Comments above or before a node: a line comment or a comment followed by a line break ends its line. */
+  private leadingDoc(list: readonly AttachedComment[]): Doc {
+    return list.map((c) => {
+      const text = this.take(c);
+      if (!c.newlineAfter) return [text, " "];
+      return [text, hardline, c.blankAfter ? hardline : ""];
+    });
+  }
+
+  /** Comments after a node. `blockItem`: the node is a whole line of a block (a declaration, field, `expect`). */
+  private trailingDoc(list: readonly AttachedComment[], blockItem: boolean): Doc {
+    return list.map((c) => {
+      const text = this.take(c);
+      if (c.ownLine) return [lineSuffix([hardline, c.blankBefore ? hardline : "", text]), breakParent];
+      if (!isLineStyle(c)) return [" ", text];
+      // A `///` comment decides the doc of the token after it: keep that token right after it.
+      if (c.comment.style === "doc" && !blockItem) return [" ", text, mergingHardline];
+      return [lineSuffix([" ", text]), breakParent];
+    });
+  }
+
+  /** Whether any of these comments must end its line (so it cannot stay inline). */
+  private needsOwnLine(list: readonly AttachedComment[]): boolean {
+    return list.some((c) => isLineStyle(c) || c.ownLine || c.newlineAfter);
+  }
+
+  /**
+   * The leading comments of `node`, taken now to be printed before a keyword that
+   * precedes it (`when`, `and`, ...), when one of them must end its line; else nothing.
+   */
+  private hoist(node: A.Node | null | undefined): Doc {
+    if (!node) return "";
+    const list = this.unprinted(this.comments.leading.get(node));
+    if (list.length === 0 || !this.needsOwnLine(list)) return "";
+    return list.map((c) => [this.take(c), hardline, c.blankAfter ? hardline : ""]);
+  }
+
+  /** `body` with the node's unprinted leading, dangling and trailing comments around it. */
+  private withComments(node: A.Node, body: Doc, blockItem = false): Doc {
+    const leading = this.unprinted(this.comments.leading.get(node));
+    const lead = this.leadingDoc(leading);
+    const dangling = this.unprinted(this.comments.dangling.get(node));
+    const trailing = this.unprinted(this.comments.trailing.get(node));
+    return [lead, body, this.trailingDoc(dangling, blockItem), this.trailingDoc(trailing, blockItem)];
+  }
+
+  private hasComments(node: A.Node): boolean {
+    return (
+      this.unprinted(this.comments.leading.get(node)).length > 0 ||
+      this.unprinted(this.comments.trailing.get(node)).length > 0 ||
+      this.unprinted(this.comments.dangling.get(node)).length > 0
+    );
+  }
+
+  /** Dangling comments that stay on the line of an opening bracket. */
+  private afterOpener(node: A.Node): Doc {
+    const list = this.unprinted(this.comments.dangling.get(node)).filter((c) => c.afterOpener);
+    return list.map((c) => {
+      const text = this.take(c);
+      return isLineStyle(c) ? [lineSuffix([" ", text]), breakParent] : [" ", text];
+    });
+  }
+
+  /** A comment that stays between two tokens of a construct: a line comment ends the line there. */
+  private innerComment(c: AttachedComment): Doc {
+    const text = this.take(c);
+    return isLineStyle(c) ? [text, mergingHardline] : text;
+  }
+
+  /** The node's dangling comments (in source order) that start before / after `offset`. */
+  private danglingSplit(node: A.Node, offset: number): { before: AttachedComment[]; after: AttachedComment[] } {
+    const list = this.unprinted(this.comments.dangling.get(node)).filter((c) => !c.afterOpener);
+    return { before: list.filter((c) => c.comment.span.start < offset), after: list.filter((c) => c.comment.span.start >= offset) };
+  }
+
+  /** Dangling comments of an empty bracketed construct, printed between its brackets. */
+  private emptyBrackets(node: A.Node, open: string, close: string, spaced: boolean): Doc {
+    const list = this.unprinted(this.comments.dangling.get(node));
+    if (list.length === 0) return `${open}${close}`;
+    if (!this.needsOwnLine(list)) {
+      const inner = join(" ", list.map((c) => this.take(c)));
+      return spaced ? [open, " ", inner, " ", close] : [open, inner, close];
+    }
+    const lines = list.map((c, i) => [i > 0 ? [hardline, list[i - 1].blankAfter ? hardline : ""] : "", this.take(c)]);
+    return [open, indent([hardline, lines]), hardline, close];
+  }
+
+  // ------------------------------------------------------------ blocks
+
+  /** Items of a block, one per line, with the blank-line rules of the header comment. */
+  private items(list: readonly A.Node[], kindOf: (n: A.Node) => BlockKind, print: (n: A.Node) => Doc): Doc {
+    const parts: Doc[] = [];
+    list.forEach((item, i) => {
+      if (i > 0) {
+        parts.push(hardline);
+        if (this.blankBetween(list[i - 1], item, kindOf)) parts.push(hardline);
+      }
+      parts.push(this.withComments(item, print(item), true));
+    });
+    return parts;
+  }
+
+  private blankBetween(prev: A.Node, next: A.Node, kindOf: (n: A.Node) => BlockKind): boolean {
+    const a = kindOf(prev);
+    const b = kindOf(next);
+    if (a === null || b === null || a !== b) return true;
+    let end = prev.span.end;
+    for (const c of this.comments.trailing.get(prev) ?? []) if (!c.ownLine) end = Math.max(end, c.comment.span.end);
+    let start = next.span.start;
+    for (const c of this.comments.leading.get(next) ?? []) start = Math.min(start, c.comment.span.start);
+    if (start < end) return false;
+    return (this.text.slice(end, start).match(/\r\n|\r|\n/g) ?? []).length >= 2;
+  }
+
+  /** `OPEN` + items on their own lines + `CLOSE`; `{}` when empty. */
+  private block(owner: A.Node, list: readonly A.Node[], kindOf: (n: A.Node) => BlockKind, print: (n: A.Node) => Doc): Doc {
+    if (list.length === 0) return this.emptyBrackets(owner, "{", "}", true);
+    return ["{", this.afterOpener(owner), indent([hardline, this.items(list, kindOf, print)]), hardline, "}"];
+  }
+
+  // ------------------------------------------------------------ document
+
+  document(): Doc {
+    const items: A.Node[] = [];
+    if (this.root.header) items.push(this.root.header);
+    items.push(...this.root.declarations);
+    const body = this.items(items, declarationKind, (n) => this.declaration(n));
+    const rest = this.unprinted(this.comments.dangling.get(this.root));
+    const tail = rest.map((c, i) => [i > 0 || items.length > 0 ? hardline : "", this.take(c)]);
+    return [body, tail];
+  }
+
+  private declaration(n: A.Node): Doc {
+    switch (n.kind) {
+      case "PolicyHeader":
+        return ["policy ", indent([this.identifier(n.name), n.version ? [" version ", this.string(n.version)] : ""])];
+      case "ToolsDecl":
+        return ["tools ", indent([this.identifier(n.alias), " from ", this.string(n.path)])];
+      case "ContextDecl": {
+        const { before } = this.danglingSplit(n, this.nextCodeOffset(n.span.start + "context".length));
+        const head = before.map((c) => [this.innerComment(c), " "]);
+        return ["context ", head, this.block(n, n.fields, () => "field", (f) => this.field(f as A.FieldDecl))];
+      }
+      case "ConstDecl":
+        return group(["const ", indent([this.identifier(n.name), " = "]), this.expr(n.value)]);
+      case "LabelDecl":
+        return group(["label ", indent([this.identifier(n.name), " on ", indent(this.selectors(n.selectors))])]);
+      case "CostDecl":
+        return group(["cost ", indent([indent(this.selectors(n.selectors)), " = ", this.money(n.amount), " per call"])]);
+      case "PriceDecl":
+        return [
+          "price model ",
+          indent([this.string(n.model), " input ", this.money(n.input), " output ", this.money(n.output), " per 1M tokens"]),
+        ];
+      case "DefaultDecl": {
+        const { before } = this.danglingSplit(n, n.span.end);
+        return ["default ", before.map((c) => [this.innerComment(c), " "]), n.effect];
+      }
+      case "AgentDecl":
+        return this.agent(n);
+      case "Rule":
+        return this.rule(n);
+      case "Limit":
+        return this.limit(n);
+      case "Invariant":
+        return this.invariant(n);
+      case "TestDecl":
+        return ["test ", this.string(n.name), " ", this.block(n, n.expects, () => "expect", (e) => this.expect(e as A.Expect))];
+      default:
+        return this.source(n.span);
+    }
+  }
+
+  private agent(n: A.AgentDecl): Doc {
+    const parents = n.extends.length > 0 ? [" extends ", join(", ", n.extends.map((p) => this.string(p)))] : "";
+    const head = ["agent ", indent([this.string(n.id), parents])];
+    return [head, " ", this.block(n, n.body, declarationKind, (m) => this.declaration(m))];
+  }
+
+  /** `@a("x")` lines, then the comments that stood between them and the keyword. */
+  private annotations(list: readonly A.Annotation[], firstAfter: A.Node | null): Doc {
+    if (list.length === 0) return "";
+    const lines = list.map((a) => [this.withComments(a, ["@", this.identifier(a.name), "(", this.string(a.value), ")"]), hardline]);
+    return [lines, this.hoist(firstAfter)];
+  }
+
+  private rule(n: A.Rule): Doc {
+    const anns = this.annotations(n.annotations, n.selectors[0] ?? n.when ?? n.unless ?? n.because);
+    const clauses: Doc[] = [];
+    const head = [n.effect, " ", indent(indent(this.selectors(n.selectors)))];
+    const { when, unless, because } = n;
+    if (when) clauses.push(indent([line, this.clause("when", when, () => this.expr(when))]));
+    if (unless) clauses.push(indent([line, this.clause("unless", unless, () => this.expr(unless))]));
+    if (because) clauses.push(indent([line, this.clause("because", because, () => this.string(because))]));
+    return [anns, group([head, clauses])];
+  }
+
+  /** `KEYWORD VALUE`, with comments that stood before the value moved above the keyword when they must end a line. */
+  private clause(keyword: string, node: A.Node, printValue: () => Doc): Doc {
+    const hoisted = this.hoist(node);
+    return [hoisted, keyword, " ", printValue()];
+  }
+
+  private limit(n: A.Limit): Doc {
+    const firstAfter: A.Node | null = n.selectors[0] ?? n.amount;
+    const anns = this.annotations(n.annotations, firstAfter);
+    const amount = n.amount.kind === "MoneyLiteral" ? this.money(n.amount) : this.number(n.amount);
+    const window = n.window ? this.window(n.window) : "";
+    let body: Doc;
+    switch (n.limitKind) {
+      case "calls":
+        body = [indent(this.selectors(n.selectors)), " to ", amount, " calls per ", window];
+        break;
+      case "tokens":
+        body = ["tokens to ", amount, " per ", window];
+        break;
+      case "cost":
+        body = ["cost to ", amount, " per ", window];
+        break;
+      case "repeats":
+        body = ["repeats to ", amount];
+        break;
+    }
+    const by = n.by ? indent([line, this.clause("by", n.by, () => this.expr(n.by!))]) : "";
+    return [anns, group(["limit ", indent(body), by])];
+  }
+
+  private invariant(n: A.Invariant): Doc {
+    const agent = n.agent ? ["agent ", this.string(n.agent), " "] : "";
+    const when = n.when ? indent([line, this.clause("when", n.when, () => this.expr(n.when!))]) : "";
+    const first = n.effects[0];
+    const effects = first
+      ? indent([line, this.clause("=>", first, () => join(" | ", n.effects.map((e) => this.withComments(e, e.effect))))])
+      : "";
+    const body = group([agent, indent(this.selectors(n.selectors)), when, effects]);
+    return group(["invariant ", this.identifier(n.name), ":", indent([line, body])]);
+  }
+
+  private expect(n: A.Expect): Doc {
+    const call = indent([line, this.clause("calls", n.tool, () => [this.selector(n.tool), "(", this.record(n.args), ")"])]);
+    const context = n.context ? indent([line, this.clause("with", n.context, () => this.record(n.context!))]) : "";
+    const effect = indent([
+      line,
+      this.clause("=>", n.effect, () => [this.withComments(n.effect, n.effect.effect), n.ruleId ? [" ", this.string(n.ruleId)] : ""]),
+    ]);
+    return group(["expect agent ", this.string(n.agent), call, context, effect]);
+  }
+
+  /** A selector list that wraps as a paragraph when it does not fit. */
+  private selectors(list: readonly A.ToolSelector[]): Doc {
+    const parts: Doc[] = [];
+    list.forEach((s, i) => {
+      if (i > 0) parts.push(line);
+      parts.push([this.selector(s), i < list.length - 1 ? "," : ""]);
+    });
+    return fill(parts);
+  }
+
+  /** A selector exactly as its `text`; comments written inside it stay on their side of the `.`. */
+  private selector(s: A.ToolSelector): Doc {
+    if (!s.alias) return this.withComments(s, s.text);
+    const dot = this.nextCodeOffset(s.alias.span.end);
+    const { before, after } = this.danglingSplit(s, dot);
+    if (before.length === 0 && after.length === 0) return this.withComments(s, s.text);
+    const aliasText = this.source(s.alias.span);
+    const rest = s.text.slice(aliasText.length + 1);
+    return this.withComments(s, [
+      aliasText,
+      before.map((c) => [" ", this.innerComment(c)]),
+      ".",
+      after.map((c) => [this.innerComment(c), " "]),
+      rest,
+    ]);
+  }
+
+  /** `[COUNT ]UNIT` of a window; comments written inside it go before the unit word. */
+  private window(w: A.Window): Doc {
+    const canonical = windowText(w, this.source(w.span));
+    const { before, after } = this.danglingSplit(w, w.span.end);
+    const inner = [...before, ...after];
+    if (inner.length === 0) return this.withComments(w, canonical);
+    const space = canonical.lastIndexOf(" ");
+    return this.withComments(w, [canonical.slice(0, space + 1), inner.map((c) => [this.innerComment(c), " "]), canonical.slice(space + 1)]);
+  }
+
+  // ------------------------------------------------------------ context types
+
+  private field(f: A.FieldDecl): Doc {
+    return [this.identifier(f.name), f.optional ? "?" : "", ": ", indent(this.type(f.type))];
+  }
+
+  private type(t: A.TypeExpr): Doc {
+    switch (t.kind) {
+      case "PrimitiveType":
+        return this.withComments(t, t.name);
+      case "LiteralUnionType":
+        return this.withComments(t, join(" | ", t.members.map((m) => this.string(m))));
+      case "ListType":
+        return this.withComments(t, ["[", this.type(t.element), "]"]);
+      case "RecordType": {
+        if (t.fields.length === 0) return this.withComments(t, this.emptyBrackets(t, "{", "}", true));
+        const fields = t.fields.map((f, i) => {
+          const sep = i > 0 ? [ifBreak("", ","), line] : "";
+          return [sep, this.withComments(f, this.field(f))];
+        });
+        return this.withComments(t, group(["{", this.afterOpener(t), indent([line, fields]), line, "}"]));
+      }
+      default:
+        return this.withComments(t, this.source(t.span));
+    }
+  }
+
+  // ------------------------------------------------------------ leaves
+
+  private identifier(id: A.Identifier): Doc {
+    return this.withComments(id, id.quoted ? `\`${id.name}\`` : id.name);
+  }
+
+  private string(s: A.StringLiteral): Doc {
+    return this.withComments(s, quoteString(s.value));
+  }
+
+  private number(n: A.NumberLiteral): Doc {
+    return this.withComments(n, this.source(n.span));
+  }
+
+  private money(m: A.MoneyLiteral): Doc {
+    return this.withComments(m, this.source(m.span));
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  /** An expression with its comments. */
+  expr(e: A.Expr): Doc {
+    return this.withComments(e, this.exprBody(e));
+  }
+
+  /** An operand: parenthesized when `parens`, comments outside the parentheses. */
+  private operand(e: A.Expr, parens: boolean): Doc {
+    if (!parens) return this.expr(e);
+    const isChain = e.kind === "BinaryExpr" && (e.op === "and" || e.op === "or");
+    const body = this.exprBody(e);
+    return this.withComments(e, isChain ? group(["(", indent([softline, body]), softline, ")"]) : ["(", body, ")"]);
+  }
+
+  private exprBody(e: A.Expr): Doc {
+    switch (e.kind) {
+      case "StringLiteral":
+        return quoteString(e.value);
+      case "NumberLiteral":
+      case "MoneyLiteral":
+        return this.source(e.span);
+      case "BooleanLiteral":
+        return e.value ? "true" : "false";
+      case "NullLiteral":
+        return "null";
+      case "NameRef":
+        return e.quoted ? `\`${e.name}\`` : e.name;
+      case "ListLiteral":
+        return this.list(e);
+      case "RecordLiteral":
+        return this.recordBody(e);
+      case "MemberExpr":
+        return [this.operand(e.object, precedence(e.object) < PREC_POSTFIX), ".", this.identifier(e.property)];
+      case "CallExpr":
+        return [this.operand(e.callee, precedence(e.callee) < PREC_POSTFIX), this.callArguments(e)];
+      case "LambdaExpr":
+        return [this.identifier(e.param), " => ", this.expr(e.body)];
+      case "UnaryExpr":
+        if (e.op === "not") return ["not ", this.operand(e.operand, precedence(e.operand) < PREC_NOT)];
+        return ["-", this.operand(e.operand, precedence(e.operand) < PREC_NEG)];
+      case "HasExpr":
+        return [this.operand(e.object, precedence(e.object) <= PREC_CMP), " has ", this.identifier(e.field)];
+      case "BinaryExpr":
+        if (e.op === "and" || e.op === "or") return this.chain(e);
+        return [
+          this.operand(e.left, binaryOperandNeedsParens(BINARY_PREC[e.op], "left", e.left)),
+          ` ${e.op} `,
+          this.operand(e.right, binaryOperandNeedsParens(BINARY_PREC[e.op], "right", e.right)),
+        ];
+      case "ErrorExpr":
+        return this.source(e.span);
+    }
+  }
+
+  /** `a and b and c`: flattened; breaks before each operator when it does not fit. */
+  private chain(e: A.BinaryExpr): Doc {
+    const prec = BINARY_PREC[e.op];
+    const rights: A.Expr[] = [];
+    let left: A.Expr = e;
+    while (left.kind === "BinaryExpr" && left.op === e.op && (left === e || !this.hasComments(left))) {
+      rights.unshift(left.right);
+      left = left.left;
+    }
+    const first = this.operand(left, binaryOperandNeedsParens(prec, "left", left));
+    const rest = rights.map((r) => {
+      const hoisted = this.hoist(r);
+      return [line, hoisted, e.op, " ", this.operand(r, binaryOperandNeedsParens(prec, "right", r))];
+    });
+    return group([first, indent(rest)]);
+  }
+
+  private list(e: A.ListLiteral): Doc {
+    if (e.elements.length === 0) return this.emptyBrackets(e, "[", "]", false);
+    const items = join([",", line], e.elements.map((x) => this.expr(x)));
+    return group(["[", this.afterOpener(e), indent([softline, items]), ifBreak(","), softline, "]"]);
+  }
+
+  private callArguments(e: A.CallExpr): Doc {
+    if (e.args.length === 0) return this.emptyBrackets(e, "(", ")", false);
+    const items = join([",", line], e.args.map((x) => this.expr(x)));
+    return group(["(", this.afterOpener(e), indent([softline, items]), ifBreak(","), softline, ")"]);
+  }
+
+  /** A record literal with its comments. */
+  private record(e: A.RecordLiteral): Doc {
+    return this.withComments(e, this.recordBody(e));
+  }
+
+  private recordBody(e: A.RecordLiteral): Doc {
+    if (e.entries.length === 0) return this.emptyBrackets(e, "{", "}", true);
+    const entries = e.entries.map((entry) => this.withComments(entry, [this.recordKey(entry), ": ", this.expr(entry.value)]));
+    return group(["{", this.afterOpener(e), indent([line, join([",", line], entries)]), ifBreak(","), line, "}"]);
+  }
+
+  private recordKey(entry: A.RecordEntry): string {
+    if (entry.keyQuoted) return quoteString(entry.key);
+    return IDENTIFIER.test(entry.key) ? entry.key : `\`${entry.key}\``;
+  }
+}
