@@ -21,13 +21,14 @@ import type * as ast from "../syntax/ast.js";
 export function findShadowedRules(model: PolicyModel): Diagnostic[] {
   const out: Diagnostic[] = [];
   const lookup = (name: string): Value | undefined => model.consts.get(name)?.value;
-  const unconditional = new Set(model.rules.filter((r) => isUnconditional(r, lookup)));
+  // Only unconditional denies and reviews can cover anything: usually a handful.
+  const covering = model.rules.filter((r) => r.effect !== "allow" && r.tools.length > 0 && isUnconditional(r, lookup));
+  if (covering.length === 0) return out;
   for (const rule of model.rules) {
     if (rule.effect === "deny" || rule.tools.length === 0) continue;
     const scope = coveringScope(model, rule);
-    const candidates = model.rules.filter(
-      (c) => c !== rule && unconditional.has(c) && beats(c.effect, rule.effect) && scope(c.agent),
-    );
+    const candidates = covering.filter((c) => c !== rule && beats(c.effect, rule.effect) && scope(c.agent));
+    if (candidates.length === 0) continue;
     const used: RuleModel[] = [];
     let covered = true;
     for (const tool of rule.tools) {
