@@ -32,7 +32,7 @@ local function windowSum(zkey, skey, window, now)
   if window == 'session' then
     return tonumber(redis.call('GET', skey) or '0')
   end
-  local cutoff = fmt(now - tonumber(window) - 1)
+  local cutoff = fmt(now - tonumber(window))
   local expired = redis.call('ZRANGEBYSCORE', zkey, '-inf', cutoff)
   if #expired > 0 then
     redis.call('ZREMRANGEBYSCORE', zkey, '-inf', cutoff)

@@ -1,0 +1,281 @@
+import { generateText, isStepCount, streamText, tool, wrapLanguageModel } from "ai";
+import { MockLanguageModelV4 } from "ai/test";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { MemoryAuditSink } from "../audit.js";
+import { createGuard } from "../guard.js";
+import type { GuardOptions } from "../guard.js";
+import { MemoryStore } from "../memory-store.js";
+import type { LimitStore } from "../store.js";
+import type { LimitCheck, PolicyProgram, Verdict } from "../types.js";
+import { guardTools, policyToolApproval, policyUsageMiddleware } from "./ai-sdk.js";
+
+/*
+ * A hand-written program standing in for a compiled policy:
+ *   agent "shop" { allow inv.search; review inv.buy because "purchases need a human";
+ *                  deny inv.delete because "nothing is deleted"
+ *                  @id("search-rate") limit inv.search to 2 calls per minute
+ *                  @id("tokens") limit tokens to 100 per minute }
+ */
+const program: PolicyProgram = {
+  policy: { name: "shop", version: null, hash: "sha256:0", source: "shop.agentpolicy" },
+  evaluate(request): Verdict {
+    const tool = request.tool.includes(".") ? request.tool : `inv.${request.tool}`;
+    if (!["inv.search", "inv.buy", "inv.delete"].includes(tool)) {
+      return { effect: "deny", rules: ["unknown_tool"], reasons: ["no manifest has this tool"], errors: [], tool: null };
+    }
+    if (request.agent !== "shop") return { effect: "deny", rules: ["default"], reasons: [], errors: [], tool };
+    if (tool === "inv.delete") return { effect: "deny", rules: ["no-delete"], reasons: ["nothing is deleted"], errors: [], tool };
+    if (tool === "inv.buy") return { effect: "review", rules: ["buy-review"], reasons: ["purchases need a human"], errors: [], tool };
+    return { effect: "allow", rules: ["shop/allow/inv.search"], reasons: [], errors: [], tool };
+  },
+  limitsFor(request, verdict): LimitCheck[] {
+    const key = `agent:${request.agent}`;
+    const checks: LimitCheck[] = [{ id: "tokens", kind: "tokens", key, window: 60_000, max: 100, amount: 0 }];
+    if (verdict.tool === "inv.search") checks.unshift({ id: "search-rate", kind: "calls", key, window: 60_000, max: 2, amount: 1 });
+    return checks;
+  },
+  chargesFor: (usage) => [
+    { id: "tokens", kind: "tokens", key: `agent:${usage.agent}`, window: 60_000, amount: usage.inputTokens + usage.outputTokens },
+  ],
+  labelsFor: () => [],
+  redact: (_tool, args) => args,
+  toolsFor: () => ["inv.search", "inv.buy"],
+};
+
+const setup = (options: GuardOptions = {}) => {
+  const audit = new MemoryAuditSink();
+  const guard = createGuard(program, { agent: "shop", clock: () => 1_000, audit, ...options });
+  return { guard, audit };
+};
+
+const usage = (input: number, output: number) => ({
+  inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+  outputTokens: { total: output, text: output, reasoning: 0 },
+});
+
+/** A model that calls `toolName` once with `input`, then answers "done". */
+function callingModel(toolName: string, input: object, tokens: readonly [number, number] = [10, 5]): MockLanguageModelV4 {
+  let calls = 0;
+  return new MockLanguageModelV4({
+    modelId: "mock-model",
+    doGenerate: async () => {
+      calls++;
+      if (calls === 1) {
+        return {
+          content: [{ type: "tool-call" as const, toolCallId: `call-${calls}`, toolName, input: JSON.stringify(input) }],
+          finishReason: { unified: "tool-calls" as const, raw: undefined },
+          usage: usage(tokens[0], tokens[1]),
+          warnings: [],
+        };
+      }
+      return {
+        content: [{ type: "text" as const, text: "done" }],
+        finishReason: { unified: "stop" as const, raw: undefined },
+        usage: usage(1, 1),
+        warnings: [],
+      };
+    },
+  });
+}
+
+const makeTools = (ran: string[]) => ({
+  search: tool({ inputSchema: z.object({ q: z.string() }), execute: async ({ q }) => (ran.push(`search ${q}`), `found ${q}`) }),
+  buy: tool({ inputSchema: z.object({ sku: z.string() }), execute: async ({ sku }) => (ran.push(`buy ${sku}`), `bought ${sku}`) }),
+  delete: tool({ inputSchema: z.object({ sku: z.string() }), execute: async ({ sku }) => (ran.push(`delete ${sku}`), "deleted") }),
+});
+
+type Part = { type: string; [key: string]: unknown };
+const partsOf = (result: { steps: ReadonlyArray<{ content: ReadonlyArray<unknown> }> }): Part[] =>
+  result.steps.flatMap((step) => step.content as Part[]);
+
+describe("policyToolApproval (AI SDK 7 toolApproval)", () => {
+  it("approves allowed calls, which run and consume the limit", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const approval = policyToolApproval(guard, { alias: "inv" });
+    for (let i = 0; i < 2; i++) {
+      const result = await generateText({
+        model: callingModel("search", { q: "bolts" }),
+        prompt: "find bolts",
+        tools: makeTools(ran),
+        toolApproval: approval,
+        stopWhen: isStepCount(3),
+      });
+      expect(result.text).toBe("done");
+    }
+    expect(ran).toEqual(["search bolts", "search bolts"]);
+    expect(audit.records.map((r) => r.request.tool)).toEqual(["inv.search", "inv.search"]);
+
+    // the third search is over `search-rate`: denied with the limit's reason, never run
+    const third = await generateText({
+      model: callingModel("search", { q: "nuts" }),
+      prompt: "find nuts",
+      tools: makeTools(ran),
+      toolApproval: approval,
+      stopWhen: isStepCount(3),
+    });
+    const response = partsOf(third).find((p) => p.type === "tool-approval-response");
+    expect(response).toMatchObject({ approved: false });
+    expect(String(response?.reason)).toMatch(/search-rate/);
+    expect(ran).toEqual(["search bolts", "search bolts"]);
+  });
+
+  it("denies with the rule's reason and asks the user for a review", async () => {
+    const { guard } = setup();
+    const ran: string[] = [];
+    const approval = policyToolApproval(guard, { alias: "inv" });
+    const denied = await generateText({
+      model: callingModel("delete", { sku: "b1" }),
+      prompt: "delete",
+      tools: makeTools(ran),
+      toolApproval: approval,
+      stopWhen: isStepCount(3),
+    });
+    const response = partsOf(denied).find((p) => p.type === "tool-approval-response");
+    expect(response).toMatchObject({ approved: false });
+    expect(String(response?.reason)).toContain("nothing is deleted");
+
+    const review = await generateText({
+      model: callingModel("buy", { sku: "b1" }),
+      prompt: "buy",
+      tools: makeTools(ran),
+      toolApproval: approval,
+      stopWhen: isStepCount(3),
+    });
+    const request = partsOf(review).find((p) => p.type === "tool-approval-request");
+    expect(request).toBeDefined();
+    expect(request?.isAutomatic).not.toBe(true);
+    expect(ran).toEqual([]);
+
+    expect(await approval({ toolCall: { toolName: "buy", toolCallId: "x", input: { sku: "b" } } })).toEqual({
+      type: "user-approval",
+      reason: "policy `shop` needs review for `inv.buy`: purchases need a human",
+    });
+  });
+
+  it("fails closed when the name mapping or the identity throws", async () => {
+    const { guard } = setup();
+    const call = { toolCall: { toolName: "search", toolCallId: "c", input: { q: "x" } } };
+    const badName = policyToolApproval(guard, {
+      toolName: () => {
+        throw new Error("no such alias");
+      },
+    });
+    expect(await badName(call)).toEqual({ type: "denied", reason: expect.stringContaining("no such alias") });
+    const badIdentity = policyToolApproval(guard, {
+      alias: "inv",
+      identity: () => {
+        throw new Error("who?");
+      },
+    });
+    expect(await badIdentity(call)).toEqual({ type: "denied", reason: expect.stringContaining("who?") });
+    expect(await policyToolApproval(guard)({} as never)).toMatchObject({ type: "denied" });
+  });
+
+  it("takes agent and session per call from the runtime context", async () => {
+    const { guard, audit } = setup();
+    const approval = policyToolApproval(guard, {
+      alias: "inv",
+      identity: (call, runtime) => ({ agent: (runtime as { agent: string }).agent, session: "s1", callId: call.toolCallId }),
+    });
+    const call = { toolName: "search", toolCallId: "c9", input: { q: "x" } };
+    expect(await approval({ toolCall: call, runtimeContext: { agent: "shop" } })).toBe("approved");
+    expect(await approval({ toolCall: call, runtimeContext: { agent: "stranger" } })).toMatchObject({ type: "denied" });
+    expect(audit.records[0]?.request).toMatchObject({ agent: "shop", session: "s1", callId: "c9" });
+  });
+});
+
+describe("guardTools (execute wrapping)", () => {
+  it("runs allowed tools and turns denials into tool errors the model sees", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const tools = guardTools(guard, makeTools(ran), { alias: "inv" });
+    const allowed = await generateText({ model: callingModel("search", { q: "bolts" }), prompt: "p", tools, stopWhen: isStepCount(3) });
+    expect(partsOf(allowed).find((p) => p.type === "tool-result")).toMatchObject({ output: "found bolts" });
+    expect(audit.records[0]?.request.callId).toBe("call-1");
+
+    const denied = await generateText({ model: callingModel("delete", { sku: "b1" }), prompt: "p", tools, stopWhen: isStepCount(3) });
+    const error = partsOf(denied).find((p) => p.type === "tool-error");
+    expect(String((error?.error as Error | undefined)?.message)).toContain("nothing is deleted");
+    expect((error?.error as Error | undefined)?.name).toBe("PolicyDenied");
+    expect(ran).toEqual(["search bolts"]);
+  });
+
+  it("leaves tools without execute alone and runs everything in shadow mode", async () => {
+    const { guard } = setup({ mode: "shadow" });
+    const ran: string[] = [];
+    const client = tool({ description: "runs in the browser", inputSchema: z.object({}) });
+    const tools = guardTools(guard, { ...makeTools(ran), client }, { alias: "inv" });
+    expect(tools.client).toBe(client);
+    await generateText({ model: callingModel("delete", { sku: "b1" }), prompt: "p", tools, stopWhen: isStepCount(3) });
+    expect(ran).toEqual(["delete b1"]);
+  });
+});
+
+describe("policyUsageMiddleware (wrapLanguageModel)", () => {
+  it("charges every model call's tokens, so a token limit denies the next tool call", async () => {
+    const { guard } = setup();
+    const ran: string[] = [];
+    const middleware = policyUsageMiddleware(guard, { agent: "shop" });
+    const model = wrapLanguageModel({ model: callingModel("search", { q: "a" }, [60, 40]), middleware });
+    const result = await generateText({
+      model,
+      prompt: "p",
+      tools: makeTools(ran),
+      toolApproval: policyToolApproval(guard, { alias: "inv" }),
+      stopWhen: isStepCount(3),
+    });
+    // the first model call reported 100 tokens before its tool call was decided: limit reached
+    const response = partsOf(result).find((p) => p.type === "tool-approval-response");
+    expect(String(response?.reason)).toMatch(/tokens/);
+    expect(ran).toEqual([]);
+  });
+
+  it("reports a stream's usage from its finish part", async () => {
+    const store = new MemoryStore();
+    const { guard } = setup({ store });
+    const chunks = [
+      { type: "text-start" as const, id: "t" },
+      { type: "text-delta" as const, id: "t", delta: "hello" },
+      { type: "text-end" as const, id: "t" },
+      { type: "finish" as const, finishReason: { unified: "stop" as const, raw: undefined }, usage: usage(70, 30) },
+    ];
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        doStream: async () => ({
+          stream: new ReadableStream({
+            start(controller) {
+              for (const chunk of chunks) controller.enqueue(chunk);
+              controller.close();
+            },
+          }),
+        }),
+      }),
+      middleware: policyUsageMiddleware(guard, { agent: "shop" }),
+    });
+    const result = streamText({ model, prompt: "p" });
+    expect(await result.text).toBe("hello");
+    const decision = await guard.decide({ agent: "shop", tool: "inv.search", at: 1_000 });
+    expect(decision.rules).toEqual(["tokens"]);
+  });
+
+  it("fails the model call when usage cannot be recorded, unless told to ignore it", async () => {
+    const broken: LimitStore = {
+      sessionView: async () => ({ labels: [], counts: {} }),
+      admit: async () => ({ ok: true }),
+      check: async () => ({ ok: true }),
+      charge: async () => {
+        throw new Error("store down");
+      },
+    };
+    const { guard } = setup({ store: broken });
+    const failing = wrapLanguageModel({ model: callingModel("search", { q: "a" }), middleware: policyUsageMiddleware(guard, { agent: "shop" }) });
+    await expect(generateText({ model: failing, prompt: "p" })).rejects.toThrow(/store down/);
+    const lenient = wrapLanguageModel({
+      model: callingModel("search", { q: "a" }),
+      middleware: policyUsageMiddleware(guard, { agent: "shop", onError: "ignore" }),
+    });
+    await expect(generateText({ model: lenient, prompt: "p" })).resolves.toBeDefined();
+  });
+});

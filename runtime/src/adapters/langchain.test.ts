@@ -1,0 +1,185 @@
+import { AIMessage, ToolMessage, createAgent, fakeModel, tool } from "langchain";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { MemoryAuditSink } from "../audit.js";
+import { createGuard } from "../guard.js";
+import type { GuardOptions } from "../guard.js";
+import type { LimitStore } from "../store.js";
+import type { LimitCheck, PolicyProgram, Verdict } from "../types.js";
+import { guardStructuredTools, policyMiddleware } from "./langchain.js";
+
+/*
+ * A hand-written program standing in for a compiled policy:
+ *   agent "shop" { allow inv.search; review inv.buy because "purchases need a human";
+ *                  deny inv.delete because "nothing is deleted"
+ *                  @id("search-rate") limit inv.search to 2 calls per minute
+ *                  @id("tokens") limit tokens to 100 per minute }
+ */
+const program: PolicyProgram = {
+  policy: { name: "shop", version: null, hash: "sha256:0", source: "shop.agentpolicy" },
+  evaluate(request): Verdict {
+    const tool = request.tool;
+    if (!["inv.search", "inv.buy", "inv.delete"].includes(tool)) {
+      return { effect: "deny", rules: ["unknown_tool"], reasons: ["no manifest has this tool"], errors: [], tool: null };
+    }
+    if (request.agent !== "shop") return { effect: "deny", rules: ["default"], reasons: [], errors: [], tool };
+    if (tool === "inv.delete") return { effect: "deny", rules: ["no-delete"], reasons: ["nothing is deleted"], errors: [], tool };
+    if (tool === "inv.buy") return { effect: "review", rules: ["buy-review"], reasons: ["purchases need a human"], errors: [], tool };
+    return { effect: "allow", rules: ["shop/allow/inv.search"], reasons: [], errors: [], tool };
+  },
+  limitsFor(request, verdict): LimitCheck[] {
+    const key = `agent:${request.agent}`;
+    const checks: LimitCheck[] = [{ id: "tokens", kind: "tokens", key, window: 60_000, max: 100, amount: 0 }];
+    if (verdict.tool === "inv.search") checks.unshift({ id: "search-rate", kind: "calls", key, window: 60_000, max: 2, amount: 1 });
+    return checks;
+  },
+  chargesFor: (usage) => [
+    { id: "tokens", kind: "tokens", key: `agent:${usage.agent}`, window: 60_000, amount: usage.inputTokens + usage.outputTokens },
+  ],
+  labelsFor: () => [],
+  redact: (_tool, args) => args,
+  toolsFor: () => ["inv.search", "inv.buy"],
+};
+
+const setup = (options: GuardOptions = {}) => {
+  const audit = new MemoryAuditSink();
+  const guard = createGuard(program, { agent: "shop", clock: () => 1_000, audit, ...options });
+  return { guard, audit };
+};
+
+const makeTools = (ran: string[]) => [
+  tool(async ({ q }: { q: string }) => (ran.push(`search ${q}`), `found ${q}`), { name: "search", description: "search", schema: z.object({ q: z.string() }) }),
+  tool(async ({ sku }: { sku: string }) => (ran.push(`buy ${sku}`), `bought ${sku}`), { name: "buy", description: "buy", schema: z.object({ sku: z.string() }) }),
+  tool(async ({ sku }: { sku: string }) => (ran.push(`delete ${sku}`), "deleted"), { name: "delete", description: "delete", schema: z.object({ sku: z.string() }) }),
+];
+
+type ToolCallSpec = { name: string; args: Record<string, unknown>; id: string };
+const withUsage = (calls: ToolCallSpec[], input: number, output: number) =>
+  new AIMessage({
+    content: "",
+    tool_calls: calls,
+    usage_metadata: { input_tokens: input, output_tokens: output, total_tokens: input + output },
+  });
+const done = () => new AIMessage({ content: "done", usage_metadata: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } });
+
+const toolMessages = (messages: readonly unknown[]) => messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
+
+describe("policyMiddleware (createAgent)", () => {
+  it("runs allowed calls and answers denied ones with an error ToolMessage", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const model = fakeModel()
+      .respond(
+        withUsage(
+          [
+            { name: "search", args: { q: "bolts" }, id: "c1" },
+            { name: "delete", args: { sku: "b1" }, id: "c2" },
+            { name: "buy", args: { sku: "b2" }, id: "c3" },
+          ],
+          5,
+          5,
+        ),
+      )
+      .respond(withUsage([{ name: "search", args: { q: "nuts" }, id: "c4" }], 5, 5))
+      .respond(withUsage([{ name: "search", args: { q: "screws" }, id: "c5" }], 5, 5))
+      .respond(done());
+    const agent = createAgent({ model, tools: makeTools(ran), middleware: [policyMiddleware(guard, { alias: "inv" })] });
+    const result = await agent.invoke({ messages: [{ role: "user", content: "go" }] });
+
+    expect(ran.sort()).toEqual(["search bolts", "search nuts"]);
+    const byId = new Map(toolMessages(result.messages).map((m) => [m.tool_call_id, m]));
+    expect(byId.get("c1")?.content).toBe("found bolts");
+    expect(byId.get("c2")).toMatchObject({ status: "error" });
+    expect(String(byId.get("c2")?.content)).toContain("nothing is deleted");
+    expect(String(byId.get("c3")?.content)).toContain("purchases need a human");
+    expect(String(byId.get("c5")?.content)).toContain("search-rate");
+    expect(audit.records.map((r) => r.request.callId).sort()).toEqual(["c1", "c2", "c3", "c4", "c5"]);
+  });
+
+  it("charges usage_metadata of every model response, so a token limit stops tool calls", async () => {
+    const { guard } = setup();
+    const ran: string[] = [];
+    const model = fakeModel()
+      .respond(withUsage([{ name: "search", args: { q: "bolts" }, id: "c1" }], 70, 30))
+      .respond(done());
+    const agent = createAgent({ model, tools: makeTools(ran), middleware: [policyMiddleware(guard, { alias: "inv", usage: { agent: "shop" } })] });
+    const result = await agent.invoke({ messages: [{ role: "user", content: "go" }] });
+    expect(ran).toEqual([]);
+    expect(String(toolMessages(result.messages)[0]?.content)).toMatch(/tokens/);
+  });
+
+  it("fails the model call when usage cannot be recorded", async () => {
+    const broken: LimitStore = {
+      sessionView: async () => ({ labels: [], counts: {} }),
+      admit: async () => ({ ok: true }),
+      check: async () => ({ ok: true }),
+      charge: async () => {
+        throw new Error("store down");
+      },
+    };
+    const { guard } = setup({ store: broken });
+    const agent = createAgent({
+      model: fakeModel().respond(done()),
+      tools: makeTools([]),
+      middleware: [policyMiddleware(guard, { alias: "inv", usage: { agent: "shop" } })],
+    });
+    await expect(agent.invoke({ messages: [{ role: "user", content: "go" }] })).rejects.toThrow(/store down/);
+  });
+
+  it("takes the agent from the runtime context and the session from the thread, and fails closed", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const agent = createAgent({
+      model: fakeModel()
+        .respond(withUsage([{ name: "search", args: { q: "x" }, id: "c1" }], 1, 1))
+        .respond(done()),
+      tools: makeTools(ran),
+      middleware: [
+        policyMiddleware(guard, { alias: "inv", identity: (_call, runtime) => ({ agent: (runtime.context as { agent: string }).agent }) }),
+      ],
+      contextSchema: z.object({ agent: z.string() }),
+    });
+    await agent.invoke({ messages: [{ role: "user", content: "go" }] }, { context: { agent: "stranger" }, configurable: { thread_id: "t-1" } });
+    expect(ran).toEqual([]);
+    expect(audit.records[0]?.request).toMatchObject({ agent: "stranger", session: "t-1" });
+
+    const failing = createAgent({
+      model: fakeModel()
+        .respond(withUsage([{ name: "search", args: { q: "x" }, id: "c1" }], 1, 1))
+        .respond(done()),
+      tools: makeTools(ran),
+      middleware: [
+        policyMiddleware(guard, {
+          toolName: () => {
+            throw new Error("unmapped tool");
+          },
+        }),
+      ],
+    });
+    const result = await failing.invoke({ messages: [{ role: "user", content: "go" }] });
+    expect(ran).toEqual([]);
+    expect(String(toolMessages(result.messages)[0]?.content)).toContain("unmapped tool");
+  });
+});
+
+/** `tool.invoke` without the overload unions of each tool's own type. */
+const invoke = (t: unknown, input: unknown): Promise<unknown> => (t as { invoke(input: unknown): Promise<unknown> }).invoke(input);
+
+describe("guardStructuredTools", () => {
+  it("keeps name, description and schema; runs allowed calls and throws PolicyDenied otherwise", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const [searchTool, , deleteTool] = makeTools(ran);
+    const [search] = guardStructuredTools(guard, [searchTool], { alias: "inv" });
+    const [del] = guardStructuredTools(guard, [deleteTool], { alias: "inv" });
+    expect(search?.name).toBe("search");
+    expect(search?.description).toBe("search");
+    expect(await invoke(search, { q: "bolts" })).toBe("found bolts");
+    const message = await invoke(search, { id: "c9", name: "search", args: { q: "nuts" }, type: "tool_call" });
+    expect(ToolMessage.isInstance(message)).toBe(true);
+    expect((message as ToolMessage).content).toBe("found nuts");
+    expect(audit.records[1]?.request.callId).toBe("c9");
+    await expect(invoke(del, { sku: "b1" })).rejects.toMatchObject({ name: "PolicyDenied", message: expect.stringContaining("nothing is deleted") });
+    expect(ran).toEqual(["search bolts", "search nuts"]);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * LangChain.js adapter (`langchain` v1, `@langchain/core` v1).
+ *
+ * - `policyMiddleware(guard)` — agent middleware for `createAgent({ middleware: [...] })`: its
+ *   `wrapToolCall` decides every tool call; allow runs the tool, deny (or a review no reviewer
+ *   approved) answers the model with an error `ToolMessage` carrying the reason, and the tool never
+ *   runs. With the `usage` option its `wrapModelCall` charges every model response's
+ *   `usage_metadata` (`input_tokens`, `output_tokens`) to `tokens` and `cost` limits.
+ * - `guardStructuredTools(guard, tools)` — for tools used outside `createAgent` (a LangGraph
+ *   `ToolNode`, direct `invoke`): each becomes a tool of the same name, description and schema that
+ *   decides first and throws `PolicyDenied` when the call may not run.
+ *
+ * The session defaults to the LangGraph thread (`configurable.thread_id`) when `identity` gives none.
+ * Fail closed: any error while deciding is a denial.
+ */
+
+import { ToolMessage, createMiddleware, tool as lcTool } from "langchain";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { CallIdentity, Guard } from "../guard.js";
+import { decideCall, messageOf, policyToolName, tokenCount } from "./common.js";
+import type { ToolNaming } from "./common.js";
+
+/** One tool call as this adapter describes it to `identity`. */
+export interface LangChainToolCall {
+  /** LangChain's tool name (before `alias` / `toolName` mapping). */
+  readonly toolName: string;
+  readonly callId: string;
+  readonly args: unknown;
+}
+
+/** What this adapter reads of a LangGraph runtime or a runnable config. */
+export interface LangChainRuntimeLike {
+  readonly context?: unknown;
+  readonly configurable?: { readonly thread_id?: unknown };
+}
+
+export interface LangChainGuardOptions extends ToolNaming {
+  /**
+   * Agent, context and session of the calls: fixed, or per call from the agent's runtime (its
+   * `context` is what was passed as `invoke(input, { context })`). Fields left undefined fall back
+   * to the thread id (session only), then to the guard's options.
+   */
+  readonly identity?: CallIdentity | ((call: LangChainToolCall, runtime: LangChainRuntimeLike) => CallIdentity | undefined);
+}
+
+export interface PolicyMiddlewareOptions extends LangChainGuardOptions {
+  /**
+   * Charge every model response's token usage to this agent (and session); needed for `tokens` and
+   * `cost` limits. Off when absent. The session defaults to the thread id.
+   */
+  readonly usage?: { readonly agent: string; readonly session?: string } | ((runtime: LangChainRuntimeLike) => { agent: string; session?: string });
+  /**
+   * When usage cannot be recorded (e.g. the limit store is down): `"throw"` (default, fail closed:
+   * the model call fails) or `"ignore"`.
+   */
+  readonly onUsageError?: "throw" | "ignore";
+  /** The middleware's name; default `"agentpolicy"`. */
+  readonly name?: string;
+}
+
+/** A `createAgent` middleware enforcing `guard` on every tool call (and charging usage when asked). */
+export function policyMiddleware(guard: Guard, options: PolicyMiddlewareOptions = {}): ReturnType<typeof createMiddleware> {
+  return createMiddleware({
+    name: options.name ?? "agentpolicy",
+    wrapToolCall: async (request, handler) => {
+      const toolCall = request.toolCall;
+      const callId = typeof toolCall.id === "string" ? toolCall.id : "";
+      const runtime = (request.runtime ?? {}) as LangChainRuntimeLike;
+      const verdict = await decideCall(guard, {
+        name: toolCall.name,
+        args: toolCall.args,
+        naming: options,
+        callId,
+        identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
+      });
+      if (verdict.effect === "allow") return handler(request);
+      return new ToolMessage({ content: verdict.reason, tool_call_id: callId, name: toolCall.name, status: "error" });
+    },
+    ...(options.usage === undefined
+      ? {}
+      : {
+          wrapModelCall: async (request, handler) => {
+            const response = await handler(request);
+            let failure: string | null = null;
+            try {
+              const runtime = (request.runtime ?? {}) as LangChainRuntimeLike;
+              const usage = options.usage as NonNullable<PolicyMiddlewareOptions["usage"]>;
+              const owner = typeof usage === "function" ? usage(runtime) : usage;
+              const session = owner.session ?? threadOf(runtime);
+              const metadata = (response as { usage_metadata?: { input_tokens?: unknown; output_tokens?: unknown } }).usage_metadata;
+              const model = (response as { response_metadata?: { model_name?: unknown } }).response_metadata?.model_name;
+              const result = await guard.recordUsage({
+                agent: owner.agent,
+                ...(session === undefined ? {} : { session }),
+                ...(typeof model === "string" ? { model } : {}),
+                inputTokens: tokenCount(metadata?.input_tokens),
+                outputTokens: tokenCount(metadata?.output_tokens),
+              });
+              if (!result.ok) failure = result.error;
+            } catch (error) {
+              failure = messageOf(error);
+            }
+            if (failure !== null && options.onUsageError !== "ignore") {
+              throw new Error(`agentpolicy: the model usage could not be recorded for token and cost limits: ${failure}`);
+            }
+            return response;
+          },
+        }),
+  });
+}
+
+/**
+ * Returns each tool as a tool of the same name, description and schema that decides the call first:
+ * it runs the original only on allow (an approved review included) or in shadow mode, and otherwise
+ * throws `PolicyDenied` (a `ToolNode` reports it to the model as a tool error).
+ */
+export function guardStructuredTools<T extends StructuredToolInterface>(guard: Guard, tools: readonly T[], options: LangChainGuardOptions = {}): T[] {
+  return tools.map((original) => {
+    const name = original.name;
+    const guarded = lcTool(
+      async (input: unknown, config?: { toolCall?: { id?: string }; context?: unknown; configurable?: { thread_id?: unknown } }) => {
+        const callId = typeof config?.toolCall?.id === "string" ? config.toolCall.id : "";
+        const runtime: LangChainRuntimeLike = { context: config?.context, configurable: config?.configurable };
+        let policyName: string;
+        try {
+          policyName = policyToolName(name, options);
+        } catch (error) {
+          throw new Error(`the policy guard failed, so the call is denied: ${messageOf(error)}`);
+        }
+        // the original formats no message of its own: this tool answers the call
+        const { toolCall: _toolCall, ...rest } = config ?? {};
+        const run = guard.wrap(policyName, (args: unknown) => original.invoke(args as never, rest as never), () => {
+          const who = identityOf(options.identity, { toolName: name, callId, args: input }, runtime);
+          return callId === "" || who?.callId !== undefined ? who : { ...who, callId };
+        });
+        return run(input);
+      },
+      {
+        name,
+        description: original.description,
+        schema: original.schema as never,
+        ...responseFormatOf(original),
+      },
+    );
+    return guarded as unknown as T;
+  });
+}
+
+function identityOf(
+  identity: LangChainGuardOptions["identity"],
+  call: LangChainToolCall,
+  runtime: LangChainRuntimeLike,
+): CallIdentity | undefined {
+  const who = typeof identity === "function" ? identity(call, runtime) : identity;
+  const thread = threadOf(runtime);
+  if (who?.session !== undefined || thread === undefined) return who;
+  return { ...who, session: thread };
+}
+
+function threadOf(runtime: LangChainRuntimeLike): string | undefined {
+  const thread = runtime?.configurable?.thread_id;
+  return typeof thread === "string" && thread !== "" ? thread : undefined;
+}
+
+/** `responseFormat` of tools that declare one (`"content_and_artifact"`), for the wrapper to keep. */
+function responseFormatOf(tool: object): { responseFormat?: "content" | "content_and_artifact" } {
+  const format = (tool as { responseFormat?: unknown }).responseFormat;
+  return format === "content" || format === "content_and_artifact" ? { responseFormat: format } : {};
+}
