@@ -16,3 +16,5 @@ export { policyString } from "./testing/policy-values.js";
 export { generateGuard, type GeneratedGuard } from "./emit/generate.js";
 export { programFor, runSuite, type SuiteOptions } from "./testing/suite.js";
 export { closingLine, plainRender, renderResult, type SuiteResult } from "./testing/report.js";
+export { formatText, type FormatResult } from "./format/format.js";
+export type { Span } from "./syntax/ast.js";

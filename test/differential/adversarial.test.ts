@@ -104,6 +104,13 @@ describe("prototype keys", () => {
     const nullProto = Object.assign(Object.create(null) as object, { s: "hello" });
     decide("strings", op(nullProto));
   });
+  it("fields inherited from a prototype that looks like another realm's Object.prototype read as missing", () => {
+    const realm = Object.assign(Object.create(null) as object, { opt: "x", nul: "blocked", kind: "a", constructor: "c" });
+    const args = Object.assign(Object.create(realm) as object, { s: "hello" });
+    decide("strings", op(args));
+    const ctx = Object.assign(Object.create(Object.assign(Object.create(null) as object, { ticket: "T-1" })) as object, CTX);
+    decide("strings", op({ s: "hello", opt: "ABC-12" }, { context: ctx }));
+  });
 });
 
 describe("sizes", () => {
@@ -187,6 +194,63 @@ describe("urls", () => {
   for (const [url, effect] of cases) {
     it(`${url} → ${effect}`, () => {
       expect(decide("urls", fetch(url)).effect).toBe(effect);
+    });
+  }
+});
+
+describe("hostile names in the policy and the manifests", () => {
+  it("ids, agents, tools and descriptions cannot break out of comments or strings", async () => {
+    const manifest = {
+      tools: [
+        {
+          name: "x*/\nprocess.exit(1)//",
+          description: "*/ process.exit(2) /*\n// evil",
+          inputSchema: { type: "object", properties: { "a*/b": { type: "string", description: "*/ x" }, "\u2028": { type: "string" } } },
+        },
+        { name: "ok", inputSchema: { type: "object", properties: {} } },
+      ],
+    };
+    const policy = `policy p
+tools t from "./m.json"
+@id("id\\n process.exit(3) */ ")
+deny t.ok because "because */ \\n evil"
+agent "agent\\nprocess.exit(4) */\\u2028" {
+  @note("*/\\n")
+  allow t.* when args == {} or true unless tool.name == "*/\\nevil"
+  limit t.ok to 1 calls per minute by "k\\n*/"
+}
+`;
+    const model = modelOf(policy, { "m.json": manifest }, "/virtual/evil\n*/ name.agentpolicy");
+    const compiled = (await loadCompiled(model)).program;
+    const interpreter = interpreterOf(model);
+    for (const agent of ["agent\nprocess.exit(4) */\u2028", "other"]) {
+      for (const tool of ["t.ok", "t.x*/\nprocess.exit(1)//"]) {
+        const request = { agent, tool, args: {} } as ToolRequest;
+        expect(comparable(compiled.evaluate(request))).toEqual(comparable(interpreter.evaluate(request)));
+      }
+    }
+  });
+});
+
+describe("session views", () => {
+  const ctx = { user: { id: "u", role: "viewer" }, tenant: "t" };
+  const views: unknown[] = [
+    undefined,
+    { labels: new Set(["secret"]), counts: new Map([["t.write", 3]]) },
+    { labels: ["secret", "net"], counts: { "t.write": 2, "net.fetch": 9 } },
+    { labels: null, counts: null },
+    { labels: "secret", counts: 5 },
+    { counts: { "t.write": Number.NaN, __proto__: 7 } },
+    {},
+    5,
+  ];
+  for (const view of views) {
+    it(`${JSON.stringify(view) ?? "undefined"} (${view instanceof Object ? view.constructor.name : typeof view})`, () => {
+      for (const agent of ["base", "child", "stranger"]) {
+        for (const tool of ["t.op", "net.fetch", "t.write"]) {
+          decide("agents", { agent, tool, args: { s: "x", url: "https://a.example/", path: "/w" }, context: ctx, session: "" }, view as SessionView);
+        }
+      }
     });
   }
 });

@@ -204,7 +204,7 @@ export interface GeneratedRequest {
 
 /** Requests for `model`: every agent (and a stranger), every tool name (and unknown ones), contexts and sessions. */
 export function requestArb(model: PolicyModel, seeds: Seeds = seedsOf(model)): fc.Arbitrary<GeneratedRequest> {
-  const agents = [...model.agents.keys(), "stranger"];
+  const agents = [...model.agents.keys(), "stranger", "intruder", "other"];
   const qualified = [...model.tools.keys()];
   const otherNames = [...model.toolsByBareName.keys(), "nope.x", "unknown", `${qualified[0] ?? "x"}.y`];
   const labels = [...model.labels.keys()];

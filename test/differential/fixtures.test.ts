@@ -2,8 +2,8 @@
 // generated request exactly as the reference interpreter does (effect, rules, reasons, tool,
 // annotations, errors by rule id) and computes the same limit checks.
 import fc from "fast-check";
-import { beforeAll, describe, it } from "vitest";
-import type { PolicyProgram } from "@agentpolicy/runtime";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createGuard, MemoryStore, type Decision, type PolicyProgram } from "@agentpolicy/runtime";
 import { requestArb, seedsOf } from "./arbitraries.js";
 import { MANIFESTS, POLICIES } from "./fixtures.js";
 import { expectSameDecision, interpreterOf, loadCompiled, modelOf } from "./support.js";
@@ -28,6 +28,45 @@ describe("compiled guard = interpreter on the fixture policies", () => {
         }),
         { numRuns: 400, seed: 42 },
       );
+    });
+  }
+});
+
+describe("guards around both engines decide sequences alike (limits, usage, sessions, time)", () => {
+  for (const name of ["agents"]) {
+    it(name, async () => {
+      const model = modelOf(POLICIES[name], MANIFESTS, `/virtual/${name}.agentpolicy`);
+      const mod = await loadCompiled(model);
+      const interpreter = interpreterOf(model);
+      // A small pool of requests, repeated at short intervals, so that limits (calls, repeats,
+      // per-session, `by` keys, cost, tokens after usage reports) are reached.
+      const pool = fc.array(requestArb(model), { minLength: 1, maxLength: 4 });
+      const usage = fc
+        .record({ agent: fc.constantFrom(...model.agents.keys(), "x"), session: fc.constantFrom("", "s1", "run-7"), model: fc.constantFrom("m1", "m2"), inputTokens: fc.nat(40_000), outputTokens: fc.nat(40_000) })
+        .map((u) => ({ kind: "usage" as const, usage: u }));
+      const steps = fc.tuple(pool, fc.array(fc.tuple(fc.oneof({ weight: 6, arbitrary: fc.nat(3).map((i) => ({ kind: "pick" as const, i })) }, { weight: 1, arbitrary: usage }), fc.nat(8_000)), { minLength: 1, maxLength: 40 }));
+      let limited = 0;
+      await fc.assert(
+        fc.asyncProperty(steps, async ([requests, seq]) => {
+          let now = 1_700_000_000_000;
+          const compiled = mod.createGuard({ store: new MemoryStore(), clock: () => now });
+          const reference = createGuard(interpreter, { store: new MemoryStore(), clock: () => now });
+          for (const [s, dt] of seq) {
+            now += dt;
+            if (s.kind === "usage") {
+              expect(await compiled.recordUsage(s.usage)).toEqual(await reference.recordUsage(s.usage));
+              continue;
+            }
+            const request = requests[s.i % requests.length].request;
+            const view = (d: Decision) => ({ effect: d.effect, rules: d.rules, reasons: d.reasons, limit: d.limit, errors: d.errors.map((e) => e.rule) });
+            const c = await compiled.decide(request);
+            if (c.limit !== null) limited++;
+            expect(view(c)).toEqual(view(await reference.decide(request)));
+          }
+        }),
+        { numRuns: 60, seed: 11 },
+      );
+      expect(limited).toBeGreaterThan(0);
     });
   }
 });

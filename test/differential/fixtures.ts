@@ -7,7 +7,7 @@
 const str = { type: "string" };
 const num = { type: "number" };
 
-export const T_MANIFEST = {
+export const T_MANIFEST: { readonly tools: readonly unknown[] } = {
   tools: [
     {
       name: "op",
@@ -64,7 +64,7 @@ export const T_MANIFEST = {
   ],
 };
 
-export const NET_MANIFEST = {
+export const NET_MANIFEST: { readonly tools: readonly unknown[] } = {
   tools: [
     {
       name: "fetch",
@@ -193,7 +193,7 @@ default allow
 deny * when tool.destructive and ctx.user.role != "admin" because "destructive"
 deny net.* when session.has(secret) because "no network after secrets"
 review t.op when session.count(t.write) >= 2 or session.count(net.*) > 5 because "busy session"
-deny * when ctx.user.id == "intruder" because "intruder"
+deny * when ctx.user.id == "intruder" or agent.id == "intruder" because "intruder"
 
 agent "base" {
   @id("base-allow") @owner("ops")
@@ -214,7 +214,7 @@ agent "child" extends "base" {
 }
 
 agent "other" extends "child", "base" {
-  deny t.ping unless ctx.tenant == "other" because "only other"
+  deny t.ping unless ctx.tenant == "other" and agent.id == "other" because "only other"
   limit t.write to 2 calls per 10 minutes by args.path
 }
 `;

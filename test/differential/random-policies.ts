@@ -73,7 +73,7 @@ export function boolExpr(withArgs: boolean, depth: number): Gen {
       ([a, m]) => `${a}.${m}`,
     ),
     fc.tuple(strExpr(withArgs), fc.constantFrom("names", '["a", "admin"]')).map(([a, l]) => `${a} in ${l}`),
-    fc.constantFrom("session.has(secret)", "session.has(seen)", "tool.readOnly", "tool.destructive", "tool.openWorld", 'tool.name == "op"', "ctx has ticket", "ctx.ticket == null", 'ctx.user.role == "admin"', 'ctx.user.role != "viewer"'),
+    fc.constantFrom("session.has(secret)", "session.has(seen)", "tool.readOnly", "tool.destructive", "tool.openWorld", 'tool.name == "op"', "ctx has ticket", "ctx.ticket == null", 'ctx.user.role == "admin"', 'ctx.user.role != "viewer"', 'agent.id == "a1"', 'agent.id.startsWith("a")', 'session.id == ""'),
   ];
   if (withArgs) {
     leaves.push(

@@ -13,7 +13,7 @@ import type { LimitCheck, PolicyProgram, ToolRequest, Verdict } from "@agentpoli
 import { expect } from "vitest";
 import { checkSource } from "../../compiler/src/program.js";
 import type { PolicyModel } from "../../compiler/src/semantic/model.js";
-import { generateGuard } from "../../compiler/src/emit/generate.js";
+import { generateGuard, generateGuardSource } from "../../compiler/src/emit/generate.js";
 import { createInterpreter } from "../../compiler/src/interpret/interpreter.js";
 
 export const POLICY_FILE = "/virtual/policy.agentpolicy";
@@ -54,10 +54,14 @@ export interface GuardModule {
   readonly createGuard: (options?: runtime.GuardOptions) => runtime.Guard;
 }
 
-/** Generates the guard of `model` and loads it into this process. */
-export async function loadCompiled(model: PolicyModel): Promise<GuardModule> {
-  const { ts } = await generateGuard(model);
-  return evaluateModule(ts);
+/**
+ * Generates the guard of `model` and loads it into this process. Unformatted by default (the
+ * same code; Prettier only lays it out, see generate.test.ts), `format: true` for the exact
+ * text `compile` writes.
+ */
+export async function loadCompiled(model: PolicyModel, options: { readonly format?: boolean } = {}): Promise<GuardModule> {
+  if (options.format === true) return evaluateModule((await generateGuard(model)).ts);
+  return evaluateModule(await generateGuardSource(model, { format: false }));
 }
 
 /** Loads generated TypeScript (transpiled to CommonJS; `@agentpolicy/runtime` is this process's runtime). */

@@ -149,6 +149,36 @@ describe("generateGuard", () => {
     expect(squash(ts)).toBe(squash(raw));
   });
 
+  it("keeps generated names apart (tools `send` and `send_json`, a tool `context`, a const `costs`)", async () => {
+    const manifest = {
+      tools: ["send", "send_json", "context", "send_msg"].map((name) => ({ name, inputSchema: { type: "object", properties: { to: { type: "string" } } } })),
+    };
+    const policy = `policy names
+tools m from "./m.json"
+context { costs: string }
+const costs = ["a", "b"]
+const default_rule = "x"
+cost m.send = $1 per call
+allow m.* when (args.to ?? "a") in costs or ctx.costs == default_rule
+agent "x" {
+  limit cost to $5 per day
+}
+`;
+    const checked = checkSource(policy, "/virtual/names.agentpolicy", { readFile: () => JSON.stringify(manifest) });
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const ts = await generateGuardSource(checked.model, { format: false });
+    const { ts: typescript } = await import("ts-morph");
+    const out = typescript.transpileModule(ts, { compilerOptions: { module: typescript.ModuleKind.CommonJS, target: typescript.ScriptTarget.ES2022 }, reportDiagnostics: true });
+    expect(out.diagnostics ?? []).toEqual([]);
+    const exports: Record<string, unknown> = {};
+    new Function("require", "exports", out.outputText)(() => runtime, exports);
+    const evaluate = exports.evaluate as runtime.PolicyProgram["evaluate"];
+    for (const tool of ["m.send", "m.send_json", "m.context", "m.send_msg"]) {
+      expect(evaluate({ agent: "x", tool, args: { to: "b" }, context: { costs: "y" } }).effect).toBe("allow");
+      expect(evaluate({ agent: "x", tool, args: { to: 5 }, context: { costs: "y" } }).rules).toEqual(["invalid_arguments"]);
+    }
+  });
+
   it("reserves the module's fixed names", () => {
     expect(new Set(FIXED_NAMES).size).toBe(FIXED_NAMES.length);
   });

@@ -92,6 +92,8 @@ export const LOCAL_HELPERS = [
   "contains",
   "listHas",
   "makeRecord",
+  "cpLength",
+  "SURROGATE",
 ] as const;
 
 /** Variables of rule and lambda functions (never used as lambda parameter names). */
@@ -451,7 +453,7 @@ function lowerMember(e: ast.MemberExpr, cx: LowerContext, env: Env): Lowered {
   if (name === "length" && (onlyKind(s, "string") || onlyKind(s, "list"))) {
     if (onlyKind(s, "string")) {
       const str = need(cx, obj, "string", e.object);
-      return numberValue(call("codePointLength", [str.ex], "number"), str.err);
+      return numberValue(call("cpLength", [str.ex], "number"), str.err);
     }
     const l = need(cx, obj, "list", e.object);
     return numberValue({ k: "member", obj: l.ex, name: "length", ts: "number" }, l.err);
@@ -463,10 +465,11 @@ function lowerMember(e: ast.MemberExpr, cx: LowerContext, env: Env): Lowered {
     const fact = key === null ? undefined : env.facts.get(key);
     const missing = f.optional && !(fact?.present ?? false);
     const t = fact?.nonNull === true ? stripNull(f.type) : f.type;
-    // INVARIANT: every record reaching here is plain JSON (validated arguments and context,
-    // constants, record literals): its prototype is Object.prototype or null, so a plain read
-    // is an own read except for names Object.prototype itself has (`constructor`, `__proto__`).
-    const ex: Ex = name in Object.prototype ? call("own", [r.ex, lit(name)], "unknown") : { k: "member", obj: r.ex, name, ts: "unknown" };
+    // A required field of a validated record is an own property (the validator checks
+    // `required` with Object.hasOwn), so it is read directly; any other field is read through
+    // `own`, so inherited names (`constructor`, a field of a foreign prototype) read as missing.
+    const direct = !f.optional && !(name in Object.prototype);
+    const ex: Ex = direct ? { k: "member", obj: r.ex, name, ts: "unknown" } : call("own", [r.ex, lit(name)], "unknown");
     return { ex, info: { kind: "value", t, missing }, err: r.err };
   }
   return { ex: call("member", [obj.ex, lit(name), lit(snippet(cx, e.object))], "unknown"), info: { kind: "value", t: { kind: "any" }, missing: true }, err: true };

@@ -105,13 +105,27 @@ function own(o: Rec, name: string): unknown {
   return Object.hasOwn(o, name) ? o[name] : undefined;
 }`,
   },
-  member: {
-    deps: ["fail", "describe", "isRecord"],
+  SURROGATE: {
+    deps: [],
+    runtime: [],
+    code: `/** Any UTF-16 surrogate code unit (no \`u\` flag: pairs match too). */
+const SURROGATE = /[\\uD800-\\uDFFF]/;`,
+  },
+  cpLength: {
+    deps: ["SURROGATE"],
     runtime: ["codePointLength"],
+    code: `/** String \`.length\` (code points): the UTF-16 length unless the string holds a surrogate (then the runtime counts). */
+function cpLength(s: string): number {
+  return SURROGATE.test(s) ? codePointLength(s) : s.length;
+}`,
+  },
+  member: {
+    deps: ["fail", "describe", "isRecord", "cpLength"],
+    runtime: [],
     code: `/** \`v.name\` where the type of \`v\` is not known statically. */
 function member(v: unknown, name: string, what: string): unknown {
   if (v === undefined || v === null) return fail(what, \`cannot read \\\`\${name}\\\` of \${describe(v)}\`);
-  if (name === "length" && typeof v === "string") return codePointLength(v);
+  if (name === "length" && typeof v === "string") return cpLength(v);
   if (name === "length" && Array.isArray(v)) return v.length;
   if (isRecord(v)) return Object.hasOwn(v, name) ? v[name] : undefined;
   return fail(what, \`\${describe(v)} has no member \\\`\${name}\\\`\`);
@@ -180,14 +194,14 @@ function addError(errors: RuleError[] | null, rule: RuleInfo, e: unknown): RuleE
     types: ["RuleError", "Verdict"],
     code: `/**
  * The verdict of a tier: its rules whose bit is set in \`mask\`. Without errors the verdict is
- * frozen and shared by every request with the same outcome.
+ * frozen and shared by every request with the same outcome (cached by mask).
  */
 function decided(tier: Tier, mask: number, errors: RuleError[] | null): Verdict {
-  if (errors !== null) return buildVerdict(tier, [mask], errors);
-  let v = tier.cache.get(mask);
+  if (errors !== null || mask >= 1024) return buildVerdict(tier, [mask], errors ?? NO_ERRORS);
+  let v = tier.cache[mask];
   if (v === undefined) {
     v = buildVerdict(tier, [mask], NO_ERRORS);
-    if (tier.cache.size < 256) tier.cache.set(mask, v);
+    tier.cache[mask] = v;
   }
   return v;
 }`,
