@@ -28,6 +28,24 @@ function parseSeed(value: string): number {
   return n;
 }
 
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`wanted milliseconds (a non-negative integer), got \`${value}\``);
+  return n;
+}
+
+function parseBytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--max-body wants a positive number of bytes, got \`${value}\``);
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port wants 0..65535, got \`${value}\``);
+  return n;
+}
+
 /** Builds the command tree; `done` receives each action's exit code. */
 function buildCli(io: Io, done: (code: number) => void): Command {
   const program = new Command("agentpolicy")
@@ -100,6 +118,97 @@ function buildCli(io: Io, done: (code: number) => void): Command {
     .argument("<log>", "audit log (JSON Lines)")
     .addOption(formatOption())
     .action((file: string, o: { format: "text" | "json" }) => done(runAuditVerify(file, o, io)));
+
+  const engineOption = (fallback: "compiled" | "interpreter") =>
+    new Option("--engine <engine>", "which engine decides").choices(["compiled", "interpreter"]).default(fallback);
+  const contextHelp = "the request context: JSON, or @FILE holding JSON";
+
+  const manifest = program.command("manifest").description("tool manifests");
+  manifest
+    .command("pull")
+    .description("start an MCP server over stdio, ask tools/list (all pages), print the manifest JSON { tools: [...] }")
+    .usage("[options] -- CMD [ARGS...]")
+    .argument("<command...>", "the MCP server's command line, after `--`")
+    .option("--out <file>", "write the manifest to FILE instead of standard output")
+    .option("--timeout <ms>", "milliseconds for the handshake and each tools/list page", parseTimeout, 60_000)
+    .action(async (command: string[], o: { out?: string; timeout: number }) => {
+      const { runManifestPull } = await import("./manifest-pull.js");
+      done(await runManifestPull(command, { timeoutMs: o.timeout, ...(o.out === undefined ? {} : { out: o.out }) }, io));
+    });
+
+  program
+    .command("mcp-proxy")
+    .summary("an MCP server over stdio that decides every tools/call before forwarding it to the upstream CMD")
+    .description(
+      "an MCP server over stdio in front of the upstream MCP server CMD: lists only the tools the agent could ever be allowed " +
+        "and decides every tools/call before forwarding it (a denial is a tool result with isError: true naming the rule). " +
+        "One proxy process is one session; logs go to stderr",
+    )
+    .usage("--policy FILE --agent ID [options] -- CMD [ARGS...]")
+    .argument("<command...>", "the upstream MCP server's command line, after `--`")
+    .requiredOption("--policy <file>", "policy file")
+    .requiredOption("--agent <id>", "the agent identity every call is decided for")
+    .option("--context <json>", contextHelp)
+    .option("--session <id>", "session id for labels and per-session limits (default: a fresh random id)")
+    .option("--alias <alias>", "the `tools` alias the upstream stands for (default: the one whose manifest matches its tools)")
+    .option("--audit <log>", "append hash-chained audit records to this JSON Lines file")
+    .option("--reviewer <cmd|url>", "who answers `review`: a shell command (request+decision JSON on stdin, {approved, by, note} JSON on stdout) or an http(s) URL (POST); without one a review is denied")
+    .option("--review-timeout <ms>", "how long a review may take before it counts as a denial (default 300000)", parseTimeout)
+    .option("--call-timeout <ms>", "how long a forwarded call may take upstream (default 600000; progress resets it)", parseTimeout)
+    .addOption(engineOption("compiled"))
+    .action(async (command: string[], o: { policy: string; agent: string; context?: string; session?: string; alias?: string; audit?: string; reviewer?: string; reviewTimeout?: number; callTimeout?: number; engine: "compiled" | "interpreter" }) => {
+      const { runMcpProxy } = await import("./mcp-proxy.js");
+      const { reviewTimeout, callTimeout, ...rest } = o;
+      done(
+        await runMcpProxy(
+          { ...rest, ...(reviewTimeout === undefined ? {} : { reviewTimeoutMs: reviewTimeout }), ...(callTimeout === undefined ? {} : { callTimeoutMs: callTimeout }) },
+          command,
+          io,
+        ),
+      );
+    });
+
+  program
+    .command("serve")
+    .summary("an HTTP decision service: POST /v1/decide, POST /v1/usage, GET /healthz")
+    .description(
+      "an HTTP decision service: POST /v1/decide (a request line → a decision line), POST /v1/usage (a usage report), GET /healthz. " +
+        "Uses its own clock (a body's `at` is ignored), keeps limits in memory, has no authentication; stops gracefully on SIGINT/SIGTERM",
+    )
+    .requiredOption("--policy <file>", "policy file")
+    .option("--port <port>", "TCP port (0 picks a free one)", parsePort, 8787)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--audit <log>", "append hash-chained audit records to this JSON Lines file")
+    .option("--max-body <bytes>", "largest request body accepted", parseBytes, 1024 * 1024)
+    .addOption(engineOption("compiled"))
+    .action(async (o: { policy: string; port: number; host: string; audit?: string; maxBody: number; engine: "compiled" | "interpreter" }) => {
+      const { runServe } = await import("./serve.js");
+      const { maxBody, ...rest } = o;
+      done(await runServe({ ...rest, maxBodyBytes: maxBody }, io));
+    });
+
+  program
+    .command("hook")
+    .summary("a coding agent's PreToolUse hook: one call as JSON on stdin, allow / deny / ask on stdout")
+    .description(
+      "a coding agent's PreToolUse hook (Claude Code): reads one call as JSON on stdin ({session_id, tool_name, tool_input, ...}), " +
+        'prints {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"allow"|"deny"|"ask","permissionDecisionReason":"..."}} and exits 0. ' +
+        "mcp__SERVER__TOOL is decided as SERVER.TOOL (see --alias-map), built-in tools (Bash, Edit, ...) as code.NAME. review → ask. " +
+        "Every problem is a deny. Each run is a fresh process: limits and session labels are NOT kept across calls " +
+        "unless --state names a journal file that carries them",
+    )
+    .requiredOption("--policy <file>", "policy file")
+    .requiredOption("--agent <id>", "the agent identity every call is decided for")
+    .option("--context <json>", contextHelp)
+    .option("--alias-map <map>", "SERVER=ALIAS pairs, comma-separated (repeatable): the policy alias of an MCP server's tools", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--builtin-alias <alias>", "the policy alias of the coding agent's built-in tools", "code")
+    .option("--audit <log>", "append hash-chained audit records to this JSON Lines file (one writer at a time)")
+    .option("--state <file>", "keep limits and session labels across runs in this journal file (runs are serialized by FILE.lock; delete it to reset)")
+    .addOption(engineOption("interpreter"))
+    .action(async (o: { policy: string; agent: string; context?: string; aliasMap?: string[]; builtinAlias: string; audit?: string; state?: string; engine: "compiled" | "interpreter" }) => {
+      const { runHook } = await import("./hook.js");
+      done(await runHook(o, io));
+    });
 
   return program;
 }

@@ -1,0 +1,101 @@
+/**
+ * `hook --state FILE`: limits and session labels kept across hook runs (each run is a fresh
+ * process). The file is a JSON Lines journal of what changed the limit store — every admitted call
+ * (`LimitStore.admit` that succeeded) and every usage charge — and a run rebuilds the exact store
+ * by replaying the journal into a fresh `MemoryStore`, decides, and appends what it changed.
+ *
+ * INVARIANT: replaying the same admits and charges in the same order into an empty `MemoryStore`
+ * reproduces its state exactly (the store is deterministic), so a replayed admit succeeds again.
+ * A run holds `FILE.lock` (created exclusively) from reading to appending, so concurrent hooks
+ * are serialized; a lock older than `STALE_LOCK_MS` is taken over. The journal only grows: delete
+ * it to reset every limit and label.
+ */
+import { appendFileSync, openSync, closeSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { MemoryStore, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type UsageCharge } from "@agentpolicy/runtime";
+
+type JournalEntry = { readonly kind: "admit"; readonly attempt: LimitAttempt } | { readonly kind: "charge"; readonly charges: readonly UsageCharge[]; readonly now: number };
+
+/** How long a run waits for the lock. */
+const LOCK_WAIT_MS = 10_000;
+/** A lock this old belongs to a run that died. */
+const STALE_LOCK_MS = 60_000;
+
+/** Runs `fn` with the store the journal at `file` describes, then appends what `fn` changed. Throws on I/O or a corrupt journal. */
+export async function withHookState<T>(file: string, fn: (store: LimitStore) => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  await acquire(lock);
+  try {
+    const store = new MemoryStore();
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].trim() === "") continue;
+      const entry = parseEntry(lines[i], i + 1, file);
+      if (entry.kind === "charge") await store.charge(entry.charges, entry.now);
+      else if (!(await store.admit(entry.attempt)).ok) throw new Error(`${file}:${i + 1}: the journal does not replay (was it edited?)`);
+    }
+    const journal: JournalEntry[] = [];
+    const recording: LimitStore = {
+      sessionView: (session: string): Promise<SessionView> => store.sessionView(session),
+      check: (attempt: LimitAttempt): Promise<LimitOutcome> => store.check(attempt),
+      admit: async (attempt: LimitAttempt): Promise<LimitOutcome> => {
+        const outcome = await store.admit(attempt);
+        if (outcome.ok) journal.push({ kind: "admit", attempt });
+        return outcome;
+      },
+      charge: async (charges: readonly UsageCharge[], now: number): Promise<void> => {
+        await store.charge(charges, now);
+        journal.push({ kind: "charge", charges, now });
+      },
+    };
+    const result = await fn(recording);
+    if (journal.length > 0) appendFileSync(file, journal.map((e) => `${JSON.stringify(e)}\n`).join(""), { mode: 0o600 });
+    return result;
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function parseEntry(line: string, n: number, file: string): JournalEntry {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new Error(`${file}:${n}: not JSON`);
+  }
+  const e = v as Partial<Record<string, unknown>> | null;
+  if (e !== null && typeof e === "object" && e.kind === "admit" && typeof e.attempt === "object" && e.attempt !== null) return e as unknown as JournalEntry;
+  if (e !== null && typeof e === "object" && e.kind === "charge" && Array.isArray(e.charges) && typeof e.now === "number") return e as unknown as JournalEntry;
+  throw new Error(`${file}:${n}: not a journal entry`);
+}
+
+async function acquire(lock: string): Promise<void> {
+  const started = Date.now();
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    try {
+      closeSync(openSync(lock, "wx", 0o600));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) {
+        unlinkSync(lock);
+        continue;
+      }
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} is held by another run`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
