@@ -59,6 +59,9 @@ const common = {
   sourcesContent: false,
   legalComments: production ? "none" : "inline",
   logLevel: "warning",
+  // Prefer packages' ESM builds: jsonc-parser's UMD build loads its parts with a dynamic
+  // require that esbuild cannot follow.
+  mainFields: ["module", "main"],
   // ESM sources that read `import.meta.url` keep working once bundled to CommonJS.
   define: { "import.meta.url": "importMetaUrl" },
   inject: [IMPORT_META_URL],

@@ -4,7 +4,7 @@
  * the statement it belongs to. Reads the compiler scanner's tokens; builds no tree.
  */
 import type { Span } from "@agentpolicy/compiler";
-import type { Snapshot, Token } from "./snapshot.js";
+import { scanTokens, type Token } from "./snapshot.js";
 
 export type FrameKind = "top" | "agent" | "test" | "context" | "paren" | "bracket" | "record";
 
@@ -46,10 +46,36 @@ export function isBlock(f: Frame): boolean {
   return BLOCKS.has(f.kind);
 }
 
-/** Reads the text around `offset`. */
-export function cursorAt(snapshot: Snapshot, offset: number): Cursor {
-  const tokens = snapshot.tokens();
-  const inComment = snapshot.comments().some((c) => c.start < offset && (offset < c.end || (c.style !== "block" && offset === c.end)));
+/** Words that begin a declaration and stand only at top level: a line starting with one is outside every block. */
+const RESTART_WORDS = /^(?:policy|tools|context|const|label|cost|price|default|agent|invariant|test)\b/;
+/** Past this many lines back, top-level rules (`allow`, `deny`, ... at column 0) are restart points too. */
+const LONG_WINDOW = 400;
+const RULE_WORDS = /^(?:allow|deny|review|limit|@)/;
+
+/**
+ * Where scanning may start for a look-back at `offset`: the start of the nearest line
+ * before it that begins, at column 0, a top-level declaration (so no bracket or block is
+ * open there), else the start of the text. Keeps completion independent of file size.
+ */
+export function windowStart(text: string, offset: number): number {
+  let lineStart = text.lastIndexOf("\n", Math.max(0, offset - 1));
+  for (let n = 0; lineStart >= 0; n++) {
+    const start = lineStart + 1;
+    if (start < offset) {
+      const head = text.slice(start, start + 12);
+      if (RESTART_WORDS.test(head) || (n > LONG_WINDOW && RULE_WORDS.test(head))) return start;
+    }
+    if (lineStart === 0) break;
+    lineStart = text.lastIndexOf("\n", lineStart - 1);
+  }
+  return 0;
+}
+
+/** Reads the text around `offset` (scanning from `windowStart` to the end of the cursor's line). */
+export function cursorAt(text: string, offset: number): Cursor {
+  const lineEnd = text.indexOf("\n", offset);
+  const { tokens, comments } = scanTokens(text, windowStart(text, offset), lineEnd < 0 ? text.length : lineEnd);
+  const inComment = comments.some((c) => c.start < offset && (offset < c.end || (c.style !== "block" && offset === c.end)));
   // k: first token starting at or after the cursor.
   let lo = 0;
   let hi = tokens.length;
@@ -115,6 +141,9 @@ function framesBefore(tokens: readonly Token[], limit: number): Frame[] {
         break;
     }
     if (!isBlock(top)) continue;
+    // After `.` or `has` any word is a field name (`args.to`, `args has limit`).
+    const before = tokens[i - 1]?.type;
+    if (before === "Dot" || before === "Has") continue;
     if (startsStatement(tokens, i)) {
       top.stmt = i;
       top.clause = -1;
@@ -139,6 +168,7 @@ export function blockKind(tokens: readonly Token[], j: number): "agent" | "test"
 export function startsStatement(tokens: readonly Token[], i: number): boolean {
   const t = tokens[i];
   const before = tokens[i - 1]?.type;
+  if (before === "Dot" || before === "Has") return false;
   switch (t.type) {
     case "Allow":
     case "Deny":

@@ -114,6 +114,16 @@ export function fieldsOf(t: Type): Member[] {
   });
 }
 
+/** The declarations of field `name` in every record member of `owner` (several for a rule over several tools). */
+export function fieldsNamed(owner: Type, name: string): Field[] {
+  const out: Field[] = [];
+  for (const r of recordsOf(owner)) {
+    const f = r.fields.get(name);
+    if (f && !out.includes(f)) out.push(f);
+  }
+  return out;
+}
+
 /** Everything that may follow `.` on a value of type `t`, each name once. */
 export function membersOfType(t: Type): Member[] {
   const out: Member[] = [];

@@ -4,7 +4,7 @@
  * (a `tools` line or a `context` block broken by the edit in progress).
  */
 import type { ConstModel, Field, LabelModel, PolicyModel, RecordType, ToolInfo, Type } from "@agentpolicy/compiler";
-import type { Snapshot } from "./snapshot.js";
+import type { CheckedPolicy } from "@agentpolicy/compiler";
 
 /** A selector as written in tokens: `*` (alias null), `ALIAS.*` (tool null) or `ALIAS.TOOL`. */
 export interface SelectorText {
@@ -15,7 +15,7 @@ export interface SelectorText {
 export class ModelView {
   private readonly models: readonly PolicyModel[];
 
-  constructor(snapshot: Snapshot) {
+  constructor(snapshot: { readonly checked: CheckedPolicy; readonly lastGood: CheckedPolicy | null }) {
     const current = snapshot.checked.model;
     const good = snapshot.lastGood?.model;
     this.models = good && good !== current ? [current, good] : [current];

@@ -51,6 +51,34 @@ export interface Snapshot {
   readonly files: FileResolver;
 }
 
+export interface Scanned {
+  readonly tokens: readonly Token[];
+  readonly comments: readonly CommentSpan[];
+}
+
+/**
+ * The scanner's tokens and comments of `text.slice(start, end)`, with offsets into the
+ * whole `text`. The caller picks a window that starts between two tokens.
+ */
+export function scanTokens(text: string, start = 0, end = text.length): Scanned {
+  try {
+    const lexed = lex(start === 0 && end === text.length ? text : text.slice(start, end), () => {});
+    return {
+      tokens: lexed.tokens.map((t) => ({
+        type: t.tokenType.name,
+        start: start + t.startOffset,
+        end: start + (t.endOffset ?? t.startOffset + t.image.length - 1) + 1,
+        image: t.image,
+        value: t.payload,
+      })),
+      comments: lexed.comments.map((c) => ({ start: start + c.span.start, end: start + c.span.end, style: c.style })),
+    };
+  } catch {
+    // The scanner is total; should that ever fail, token-level features see an empty text.
+    return { tokens: [], comments: [] };
+  }
+}
+
 /** Checks `text` and builds its snapshot. Never throws (the compiler facade does not). */
 export function buildSnapshot(
   uri: string,
@@ -81,25 +109,8 @@ export function buildSnapshot(
     const p = resolve(dirname(checked.file), d.path.value);
     if (!manifestFiles.includes(p)) manifestFiles.push(p);
   }
-  let tokens: Token[] | null = null;
-  let comments: CommentSpan[] | null = null;
-  const scan = (): void => {
-    try {
-      const lexed = lex(text, () => {});
-      tokens = lexed.tokens.map((t) => ({
-        type: t.tokenType.name,
-        start: t.startOffset,
-        end: (t.endOffset ?? t.startOffset + t.image.length - 1) + 1,
-        image: t.image,
-        value: t.payload,
-      }));
-      comments = lexed.comments.map((c) => ({ start: c.span.start, end: c.span.end, style: c.style }));
-    } catch {
-      // The scanner is total; should that ever fail, token-level features see an empty text.
-      tokens = [];
-      comments = [];
-    }
-  };
+  let scanned: Scanned | null = null;
+  const scan = (): Scanned => (scanned ??= scanTokens(text));
   return {
     uri,
     version,
@@ -109,14 +120,8 @@ export function buildSnapshot(
     checked,
     lastGood,
     manifestFiles,
-    tokens: () => {
-      if (tokens === null) scan();
-      return tokens!;
-    },
-    comments: () => {
-      if (comments === null) scan();
-      return comments!;
-    },
+    tokens: () => scan().tokens,
+    comments: () => scan().comments,
     files,
   };
 }

@@ -5,8 +5,10 @@
  *
  * Contracts:
  * - `snapshot(uri)` returns the snapshot of the document's current version; asking twice
- *   for one version checks once. A manifest change on disk (`filesChanged`) drops the
- *   snapshots of the policies that load it, and only those.
+ *   for one version checks once. A manifest change on disk (`filesChanged`) invalidates
+ *   the snapshots of the policies that load it, and only those.
+ * - `completionInput(uri)` never checks when some version was checked already: it pairs
+ *   the current text with the newest snapshot, so completion does not wait for a check.
  * - Manifests are read through a cache validated by size and modification time, so an
  *   edit to a policy does not re-read unchanged manifests, and a manifest changed on disk
  *   is seen even if no watcher reported it.
@@ -17,6 +19,8 @@ import { readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { type CheckedPolicy, type CompilerHost } from "@agentpolicy/compiler";
 import { uriToPath } from "./convert.js";
+import { LineIndex } from "./convert.js";
+import type { CompletionInput } from "./handlers/completion.js";
 import { buildSnapshot, type Snapshot } from "./snapshot.js";
 
 export interface FileSystem {
@@ -43,6 +47,8 @@ interface OpenDocument {
   readonly version: number;
   readonly text: string;
   readonly file: string;
+  /** Built on demand. */
+  lines?: LineIndex;
 }
 
 interface CachedFile {
@@ -53,7 +59,10 @@ interface CachedFile {
 
 export class Workspace {
   private readonly documents = new Map<string, OpenDocument>();
+  /** The newest snapshot built per document (of the current version or an older one). */
   private readonly snapshots = new Map<string, Snapshot>();
+  /** Documents whose newest snapshot is out of date although its version is current (a manifest changed). */
+  private readonly invalid = new Set<string>();
   private readonly lastGood = new Map<string, CheckedPolicy>();
   private readonly files = new Map<string, CachedFile>();
   readonly host: CompilerHost;
@@ -72,12 +81,12 @@ export class Workspace {
     if (held && held.version > version) return;
     if (held && held.version === version && held.text === text) return;
     this.documents.set(uri, { uri, version, text, file: held?.file ?? this.fileOf(uri) });
-    this.snapshots.delete(uri);
   }
 
   close(uri: string): void {
     this.documents.delete(uri);
     this.snapshots.delete(uri);
+    this.invalid.delete(uri);
     this.lastGood.delete(uri);
   }
 
@@ -98,18 +107,23 @@ export class Workspace {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     const cached = this.snapshots.get(uri);
-    if (cached && cached.version === doc.version) return cached;
+    if (cached && cached.version === doc.version && !this.invalid.has(uri)) return cached;
     const snap = buildSnapshot(uri, doc.version, doc.file, doc.text, this.host, this.lastGood.get(uri) ?? null);
     this.snapshots.set(uri, snap);
+    this.invalid.delete(uri);
     if (snap.lastGood) this.lastGood.set(uri, snap.lastGood);
     return snap;
   }
 
-  /** The cached snapshot of the current version, without checking. */
-  cachedSnapshot(uri: string): Snapshot | undefined {
+  /** The current text with the newest checked snapshot (checking only if none exists yet). */
+  completionInput(uri: string): CompletionInput | undefined {
     const doc = this.documents.get(uri);
-    const cached = this.snapshots.get(uri);
-    return doc && cached && cached.version === doc.version ? cached : undefined;
+    if (!doc) return undefined;
+    const newest = this.snapshots.get(uri) ?? this.snapshot(uri);
+    if (!newest) return undefined;
+    if (newest.version === doc.version && newest.text === doc.text) return newest;
+    doc.lines ??= new LineIndex(doc.text);
+    return { text: doc.text, lines: doc.lines, checked: newest.checked, lastGood: newest.lastGood };
   }
 
   /**
@@ -139,7 +153,7 @@ export class Workspace {
     const affected: string[] = [];
     for (const uri of this.documents.keys()) {
       if (this.dependsOn(uri, changed)) {
-        this.snapshots.delete(uri);
+        this.invalid.add(uri);
         affected.push(uri);
       }
     }

@@ -33,7 +33,12 @@
  * is about.
  */
 import { readFileSync } from "node:fs";
-import jsonc, { type Node as JsonNode, type ParseError } from "jsonc-parser";
+import * as jsoncModule from "jsonc-parser";
+import type { Node as JsonNode, ParseError } from "jsonc-parser";
+
+// jsonc-parser ships UMD (Node's ESM loader sees one default export) and ESM (bundlers such
+// as the VS Code extension's esbuild see named exports): take whichever this load produced.
+const jsonc: typeof jsoncModule = (jsoncModule as unknown as Record<string, typeof jsoncModule | undefined>)["default"] ?? jsoncModule;
 import type { Span } from "../syntax/ast.js";
 import { schemaToRecord, sensitivePathsOf } from "./normalize.js";
 import type { JsonSchema, Manifest, ManifestProblem, ToolAnnotations, ToolInfo } from "./types.js";
