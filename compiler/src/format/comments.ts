@@ -17,16 +17,20 @@
  * - Selectors, windows and other one-token constructs are atomic: a comment inside one
  *   dangles on it (the printer prints it just after).
  */
-import type { IToken } from "chevrotain";
+import { type IToken, tokenMatcher, type TokenType } from "chevrotain";
 import type * as A from "../syntax/ast.js";
 import { childrenOf } from "../syntax/ast.js";
 import { lex, tokenEnd } from "../syntax/lexer.js";
+import * as T from "../syntax/tokens.js";
+
+/** Tokens after which `(` opens call arguments rather than a parenthesized expression. */
+const OPERAND_ENDS: ReadonlySet<TokenType> = new Set([T.StringLit, T.NumberLit, T.MoneyLit, T.True, T.False, T.Null, T.RParen, T.RBracket, T.RCurly]);
 
 export interface AttachedComment {
   readonly comment: A.Comment;
   /** Only whitespace precedes it on its line. */
   readonly ownLine: boolean;
-  /** Only whitespace follows it on its line. */
+  /** Only whitespace and comments follow it on its line. */
   readonly endOfLine: boolean;
   /** A line break separates it from the next token or comment. */
   readonly newlineAfter: boolean;
@@ -71,7 +75,10 @@ export function attachComments(document: A.Document): CommentAttachments {
   const leading = new Map<A.Node, AttachedComment[]>();
   const trailing = new Map<A.Node, AttachedComment[]>();
   const dangling = new Map<A.Node, AttachedComment[]>();
+  /** `lastLeading`: the node the previous comment was attached to as a leading comment, if it was. */
+  const state: { lastLeading: A.Node | null } = { lastLeading: null };
   const add = (map: Map<A.Node, AttachedComment[]>, node: A.Node, c: AttachedComment): void => {
+    state.lastLeading = map === leading ? node : null;
     const list = map.get(node);
     if (list) list.push(c);
     else map.set(node, [c]);
@@ -91,6 +98,28 @@ export function attachComments(document: A.Document): CommentAttachments {
   const firstTokenOf = (image: string, from: number): IToken | undefined => {
     for (let i = tokenAtOrAfter(from); i < tokens.length; i++) if (tokens[i].image === image) return tokens[i];
     return undefined;
+  };
+
+  // Matching parentheses, by token index: a comment just inside the parentheses around a
+  // node belongs inside that node (it stays inside them when they are kept).
+  const closing = new Map<number, number>();
+  const open: number[] = [];
+  tokens.forEach((tok, i) => {
+    if (tok.image === "(") open.push(i);
+    else if (tok.image === ")" && open.length > 0) closing.set(open.pop()!, i);
+  });
+  /** Whether the `(` at token `i` opens a call's arguments (it follows the end of an operand). */
+  const callParen = (i: number): boolean => {
+    const prev = tokens[i - 1];
+    if (!prev) return false;
+    if (tokenMatcher(prev, T.PlainName) || OPERAND_ENDS.has(prev.tokenType)) return true;
+    return tokenMatcher(prev, T.NameLike) && tokens[i - 2]?.tokenType === T.Dot;
+  };
+  const insideParensOf = (n: A.Node, start: number, end: number): boolean => {
+    const before = tokenAtOrAfter(n.span.start) - 1;
+    const after = tokenAtOrAfter(n.span.end);
+    if (before < 0 || closing.get(before) !== after || callParen(before)) return false;
+    return tokenEnd(tokens[before]) <= start && end <= tokens[after].startOffset;
   };
 
   const containerOf = (node: A.Node): Container | null => {
@@ -158,8 +187,7 @@ export function attachComments(document: A.Document): CommentAttachments {
     const { start, end } = comment.span;
     const lineStart = Math.max(text.lastIndexOf("\n", start - 1), text.lastIndexOf("\r", start - 1)) + 1;
     const ownLine = isBlank(text.slice(lineStart, start));
-    const nl = text.slice(end).search(/[\r\n]/);
-    const endOfLine = isBlank(text.slice(end, nl < 0 ? text.length : end + nl));
+    const endOfLine = restOfLineIsComments(end);
     const before = text.slice(previousBoundary(ci), start);
     const after = text.slice(end, nextBoundary(ci));
     const base = {
@@ -176,7 +204,9 @@ export function attachComments(document: A.Document): CommentAttachments {
     let candidates: readonly A.Node[] = attachChildren(document);
     let container: Container | null = null;
     for (;;) {
-      const inner = candidates.find((n) => n.span.start <= start && end <= n.span.end && n.span.start < n.span.end);
+      const inner = candidates.find(
+        (n) => n.span.start < n.span.end && ((n.span.start <= start && end <= n.span.end) || insideParensOf(n, start, end)),
+      );
       if (!inner) break;
       enclosing = inner;
       container = containerOf(inner);
@@ -191,7 +221,7 @@ export function attachComments(document: A.Document): CommentAttachments {
       else if (n.span.start >= end && !following) following = n;
     }
 
-    if (inBody && container && container.body.length > 0 && !preceding && container.opener) {
+    if (inBody && container && !preceding && container.opener) {
       const sameLine = lineBreaks(text.slice(container.openerEnd, start)) === 0;
       if (sameLine && restOfLineIsComments(start) && lineBreaks(comment.text) === 0) {
         add(dangling, enclosing, { ...base, afterOpener: true });
@@ -199,6 +229,13 @@ export function attachComments(document: A.Document): CommentAttachments {
       }
     }
     const attached: AttachedComment = { ...base, afterOpener: false };
+    // INVARIANT (comment order): once a comment of a gap leads the node after the gap,
+    // the later comments of that gap lead it too, so no comment is printed before an earlier one.
+    const tie = state.lastLeading;
+    if (tie && tie.span.start >= end) {
+      add(leading, tie, attached);
+      continue;
+    }
     if (ownLine) {
       if (following) add(leading, following, attached);
       else if (preceding) add(trailing, preceding, attached);

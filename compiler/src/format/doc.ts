@@ -9,8 +9,15 @@
  *   included) always breaks, and so does every group around it (`propagateBreaks`).
  * - `lineSuffix` contents are held back and printed just before the next line break
  *   (or at the end): that is how a trailing `// comment` stays at the end of its line.
+ *   Suffixes flushed together after one that `endsLine` are put on lines of their own.
  * - `verbatim` text (comments) is printed as is: trailing-whitespace trimming at line
- *   ends never reaches into it, and a multi-line verbatim text breaks its groups.
+ *   ends never reaches into it, and a multi-line verbatim text breaks its groups. A
+ *   verbatim `//` comment printed while suffixes are held back comes after them, on
+ *   its own line when one of them ends its line.
+ * - Never two spaces in a row between printed pieces (outside verbatim text).
+ * - A `mergingHardline` followed (with nothing printed in between) by another line
+ *   break yields one line break, not an empty line; spaces printed right after it are
+ *   dropped (the line starts at its indentation).
  * - Width is measured in code points.
  */
 
@@ -19,26 +26,31 @@ export type Doc = string | readonly Doc[] | DocCommand;
 export type DocCommand =
   | { readonly type: "group"; readonly contents: Doc; shouldBreak: boolean }
   | { readonly type: "indent"; readonly contents: Doc }
-  | { readonly type: "line"; readonly hard: boolean; readonly soft: boolean }
+  | { readonly type: "line"; readonly hard: boolean; readonly soft: boolean; readonly merge?: boolean }
   | { readonly type: "ifBreak"; readonly breakContents: Doc; readonly flatContents: Doc }
-  | { readonly type: "lineSuffix"; readonly contents: Doc }
+  | { readonly type: "lineSuffix"; readonly contents: Doc; readonly endsLine: boolean }
   | { readonly type: "breakParent" }
   | { readonly type: "fill"; readonly parts: readonly Doc[] }
-  | { readonly type: "verbatim"; readonly text: string };
+  | { readonly type: "verbatim"; readonly text: string; readonly endsLine: boolean };
 
 export const line: Doc = { type: "line", hard: false, soft: false };
 export const softline: Doc = { type: "line", hard: false, soft: true };
 export const breakParent: Doc = { type: "breakParent" };
 export const hardline: Doc = [{ type: "line", hard: true, soft: false }, breakParent];
+/** A hard line break that absorbs the next line break when nothing is printed in between (no empty line results). */
+export const mergingHardline: Doc = [{ type: "line", hard: true, soft: false, merge: true }, breakParent];
 
 export const group = (contents: Doc, shouldBreak = false): Doc => ({ type: "group", contents, shouldBreak });
 export const indent = (contents: Doc): Doc => ({ type: "indent", contents });
 export const ifBreak = (breakContents: Doc, flatContents: Doc = ""): Doc => ({ type: "ifBreak", breakContents, flatContents });
-export const lineSuffix = (contents: Doc): Doc => ({ type: "lineSuffix", contents });
+/** `endsLine`: the contents end with a `//` comment, so another suffix flushed with it must start a new line. */
+export const lineSuffix = (contents: Doc, endsLine = false): Doc => ({ type: "lineSuffix", contents, endsLine });
 /** `parts` alternate content and separator: `[c0, sep, c1, sep, c2]`; a separator breaks only when the next content does not fit. */
 export const fill = (parts: readonly Doc[]): Doc => ({ type: "fill", parts });
 /** Text printed exactly as given (comments); a text with a line break breaks the groups around it. */
-export const verbatim = (text: string): Doc => (/[\r\n]/.test(text) ? [{ type: "verbatim", text }, breakParent] : { type: "verbatim", text });
+/** `endsLine`: a `//` comment, after which only a line break may follow (held-back suffixes are printed before it). */
+export const verbatim = (text: string, endsLine = false): Doc =>
+  /[\r\n]/.test(text) ? [{ type: "verbatim", text, endsLine }, breakParent] : { type: "verbatim", text, endsLine };
 
 /** `items` separated by `separator`. */
 export function join(separator: Doc, items: readonly Doc[]): Doc[] {
@@ -171,6 +183,7 @@ function fits(next: Command, rest: readonly Command[], room: number, mustBeFlat:
         for (let i = c.parts.length - 1; i >= 0; i--) cmds.push({ mode, doc: c.parts[i] });
         break;
       case "line":
+        if (c.hard && mustBeFlat) return false;
         if (mode === BREAK || c.hard) return true;
         if (!c.soft) room -= 1;
         break;
@@ -191,9 +204,17 @@ export function printDoc(doc: Doc, maxWidth: number): string {
   let pos = 0;
   const cmds: Command[] = [{ indent: 0, mode: BREAK, doc }];
   let suffixes: Command[] = [];
+  /** Index in `out` of the line break a `mergingHardline` printed, while nothing has followed it. */
+  let mergeable = -1;
 
   const emit = (text: string, isVerbatim: boolean): void => {
+    if (!isVerbatim) {
+      const last = out[out.length - 1];
+      if (mergeable >= 0 && mergeable === out.length - 1) text = text.replace(/^ +/, "");
+      else if (last !== undefined && !last.verbatim && last.text.endsWith(" ")) text = text.replace(/^ +/, " ").replace(/^ /, "");
+    }
     if (text === "") return;
+    mergeable = -1;
     out.push({ text, verbatim: isVerbatim });
     if (isVerbatim) {
       const lastWidth = lastLineWidth(text);
@@ -213,12 +234,23 @@ export function printDoc(doc: Doc, maxWidth: number): string {
     }
   };
 
+  /** Schedules the held-back suffixes to print next; one that ends its line is followed by a line break. */
+  const flushSuffixes = (nextIndent: number): void => {
+    for (let i = suffixes.length - 1; i >= 0; i--) {
+      const c = suffixes[i];
+      if (i < suffixes.length - 1 && isCommand(c.doc) && c.doc.type === "lineSuffix" && c.doc.endsLine) {
+        cmds.push({ indent: nextIndent, mode: BREAK, doc: { type: "line", hard: true, soft: false, merge: true } });
+      }
+      cmds.push({ indent: c.indent, mode: c.mode, doc: isCommand(c.doc) && c.doc.type === "lineSuffix" ? c.doc.contents : c.doc });
+    }
+    suffixes = [];
+  };
+
   for (;;) {
     const cmd = cmds.pop();
     if (!cmd) {
       if (suffixes.length === 0) break;
-      for (let i = suffixes.length - 1; i >= 0; i--) cmds.push(suffixes[i]);
-      suffixes = [];
+      flushSuffixes(0);
       continue;
     }
     const { indent: ind, mode, doc: d } = cmd;
@@ -233,6 +265,13 @@ export function printDoc(doc: Doc, maxWidth: number): string {
     const c = d as DocCommand;
     switch (c.type) {
       case "verbatim":
+        if (c.endsLine && suffixes.length > 0) {
+          cmds.push(cmd);
+          const endsLine = suffixes.some((x) => isCommand(x.doc) && x.doc.type === "lineSuffix" && x.doc.endsLine);
+          if (endsLine) cmds.push({ indent: ind, mode: BREAK, doc: { type: "line", hard: true, soft: false, merge: true } });
+          flushSuffixes(ind);
+          break;
+        }
         emit(c.text, true);
         break;
       case "indent":
@@ -252,7 +291,7 @@ export function printDoc(doc: Doc, maxWidth: number): string {
         cmds.push({ indent: ind, mode, doc: mode === BREAK ? c.breakContents : c.flatContents });
         break;
       case "lineSuffix":
-        suffixes.push({ indent: ind, mode, doc: c.contents });
+        suffixes.push({ indent: ind, mode, doc: c });
         break;
       case "breakParent":
         break;
@@ -266,12 +305,16 @@ export function printDoc(doc: Doc, maxWidth: number): string {
         }
         if (suffixes.length > 0) {
           cmds.push(cmd);
-          for (let i = suffixes.length - 1; i >= 0; i--) cmds.push(suffixes[i]);
-          suffixes = [];
+          flushSuffixes(ind);
           break;
         }
-        trimEnd();
-        out.push({ text: "\n" + " ".repeat(ind), verbatim: false });
+        if (mergeable >= 0 && mergeable === out.length - 1) {
+          out[mergeable].text = "\n" + " ".repeat(ind);
+        } else {
+          trimEnd();
+          out.push({ text: "\n" + " ".repeat(ind), verbatim: false });
+        }
+        mergeable = c.merge === true ? out.length - 1 : -1;
         pos = ind;
         break;
     }

@@ -20,7 +20,8 @@
  * - Annotations each on their own line above their rule or limit.
  * - A rule is one line when it fits; otherwise each `when` / `unless` / `because`
  *   clause goes on its own continuation line, indented two more spaces. A selector
- *   list that does not fit wraps (as many per line as fit), indented four spaces.
+ *   list that does not fit puts one selector per line, the later ones indented four
+ *   spaces.
  * - `limit` forms: `limit SEL, ... to N calls per W [by E]`, `limit tokens to N per W`,
  *   `limit cost to $M per W`, `limit repeats to N`; a `by` clause that does not fit
  *   goes on a continuation line. Windows keep the author's unit: `per minute` (a count
@@ -92,7 +93,7 @@ export interface PrintResult {
 export function printDocument(document: A.Document, comments: CommentAttachments, width: number = PRINT_WIDTH): PrintResult {
   const printer = new Printer(document, comments);
   const doc = printer.document();
-  const text = printDoc(doc, width).replace(/\s+$/, "");
+  const text = printDoc(doc, width).replace(/\n+$/, "");
   return { text: text === "" ? "" : `${text}\n`, commentsPrinted: printer.printedCount };
 }
 
@@ -225,6 +226,42 @@ function declarationKind(n: A.Node): BlockKind {
 
 const isLineStyle = (c: AttachedComment): boolean => c.comment.style !== "block";
 
+/** The child printed last, at the very end of an expression (its right spine), if any. */
+function rightmostChild(n: A.Node): A.Node | null {
+  switch (n.kind) {
+    case "BinaryExpr":
+      return n.right;
+    case "UnaryExpr":
+      return n.operand;
+    case "HasExpr":
+      return n.field;
+    case "MemberExpr":
+      return n.property;
+    case "LambdaExpr":
+      return n.body;
+    case "RecordEntry":
+      return n.value;
+    default:
+      return null;
+  }
+}
+
+/** The child printed first, at the very start of an expression (its left spine), if any. */
+function leftmostChild(n: A.Node): A.Node | null {
+  switch (n.kind) {
+    case "BinaryExpr":
+      return n.left;
+    case "MemberExpr":
+      return n.object;
+    case "CallExpr":
+      return n.callee;
+    case "HasExpr":
+      return n.object;
+    default:
+      return null;
+  }
+}
+
 class Printer {
   private readonly printed = new Set<A.Comment>();
   private readonly text: string;
@@ -266,53 +303,123 @@ class Printer {
 
   private take(c: AttachedComment): Doc {
     this.printed.add(c.comment);
-    return verbatim(c.comment.text);
+    return verbatim(c.comment.text, isLineStyle(c));
   }
 
   /** Comments above or before a node: a line comment or a comment followed by a line break ends its line. */
-  private leadingDoc(list: readonly AttachedComment[]): Doc {
+  private leadingDoc(list: readonly AttachedComment[], blockItem: boolean): Doc {
     return list.map((c) => {
       const text = this.take(c);
       if (!c.newlineAfter) return [text, " "];
-      return [text, hardline, c.blankAfter ? hardline : ""];
+      return [text, hardline, blockItem && c.blankAfter ? hardline : ""];
     });
   }
 
-  /** Comments after a node. `blockItem`: the node is a whole line of a block (a declaration, field, `expect`). */
+  /**
+   * Comments after a node. `blockItem`: the node is a whole line of a block (a
+   * declaration, field, `expect`): its line comments are held back to the end of its
+   * last line. Inside a construct, a comment stays right after its node and a line
+   * comment ends the line there, so every comment keeps its neighbours.
+   */
   private trailingDoc(list: readonly AttachedComment[], blockItem: boolean): Doc {
-    return list.map((c) => {
+    return list.map((c, i) => {
       const text = this.take(c);
-      if (c.ownLine) return [lineSuffix([hardline, c.blankBefore ? hardline : "", text]), breakParent];
-      if (!isLineStyle(c)) return [" ", text];
-      // A `///` comment decides the doc of the token after it: keep that token right after it.
-      if (c.comment.style === "doc" && !blockItem) return [" ", text, mergingHardline];
-      return [lineSuffix([" ", text]), breakParent];
+      const blank = c.blankBefore ? hardline : "";
+      if (blockItem) {
+        if (c.ownLine) return [lineSuffix([hardline, blank, text], isLineStyle(c)), breakParent];
+        return isLineStyle(c) ? [lineSuffix([" ", text], true), breakParent] : [" ", text];
+      }
+      // A block comment never forces a line break after it (a break the printer made must not become the author's).
+      const after = isLineStyle(c) ? mergingHardline : "";
+      // After a comment that ended its line, the next one starts a line (and reads as own-line when parsed again).
+      const startsLine = c.ownLine || (i > 0 && isLineStyle(list[i - 1]));
+      if (startsLine) return [hardline, text, mergingHardline];
+      return [" ", text, after];
     });
   }
 
   /** Whether any of these comments must end its line (so it cannot stay inline). */
   private needsOwnLine(list: readonly AttachedComment[]): boolean {
-    return list.some((c) => isLineStyle(c) || c.ownLine || c.newlineAfter);
+    return list.some((c) => isLineStyle(c) || c.newlineAfter);
   }
 
   /**
-   * The leading comments of `node`, taken now to be printed before a keyword that
-   * precedes it (`when`, `and`, ...), when one of them must end its line; else nothing.
+   * The comments before `node` and the expressions that start with it (its left spine)
+   * up to the last one that must end its line, taken now to be printed on their own
+   * lines before a keyword that precedes it (`when`, `and`, ...).
    */
-  private hoist(node: A.Node | null | undefined): Doc {
-    if (!node) return "";
-    const list = this.unprinted(this.comments.leading.get(node));
-    if (list.length === 0 || !this.needsOwnLine(list)) return "";
-    return list.map((c) => [this.take(c), hardline, c.blankAfter ? hardline : ""]);
+  private hoist(node: A.Node | null | undefined): Doc[] {
+    if (!node) return [];
+    const list = this.spineLeading(node);
+    let last = -1;
+    list.forEach((c, i) => {
+      if (this.needsOwnLine([c])) last = i;
+    });
+    // The comments up to the last one that must end its line move; inline ones after it stay by the value.
+    return list.slice(0, last + 1).map((c) => [this.take(c), hardline]);
   }
 
-  /** `body` with the node's unprinted leading, dangling and trailing comments around it. */
-  private withComments(node: A.Node, body: Doc, blockItem = false): Doc {
-    const leading = this.unprinted(this.comments.leading.get(node));
-    const lead = this.leadingDoc(leading);
+  /**
+   * `SEPARATOR VALUE` printed after other text on a line (` on `, `: `, ` | `, ...). A
+   * comment that must stand on its own line before the value goes on its own line
+   * before the separator, which then starts the next line: `allow` / `// why` /
+   * `| review`. (Printed after the separator, it would end the separator's line and
+   * trail the previous node once parsed again.)
+   */
+  private joined(separator: string, node: A.Node, print: () => Doc): Doc {
+    const hoisted = this.hoist(node);
+    return hoisted.length === 0 ? [separator, print()] : [hardline, hoisted, separator.trimStart(), print()];
+  }
+
+  /** `nodes` joined by an inline separator (see `joined`). */
+  private separated(nodes: readonly A.Node[], separator: string, print: (n: A.Node) => Doc): Doc {
+    return nodes.map((n, i) => (i === 0 ? print(n) : this.joined(separator, n, () => print(n))));
+  }
+
+  /** `a, b, c` on one line; a comma stays right after its item, before the item's comments. */
+  private commaList(nodes: readonly A.StringLiteral[]): Doc {
+    return nodes.map((n, i) => {
+      const item = (): Doc => this.string(n, i < nodes.length - 1 ? "," : "");
+      return i === 0 ? item() : this.joined(" ", n, item);
+    });
+  }
+
+  /**
+   * `body` with the node's unprinted comments around it: leading ones (its own and its
+   * left spine's, which print before any of its tokens), then `after` (a separator
+   * that belongs right after the node, like a list comma), then dangling and trailing
+   * ones.
+   */
+  private withComments(node: A.Node, body: Doc | (() => Doc), options: { blockItem?: boolean; after?: Doc } = {}): Doc {
+    // INVARIANT: the leading comments are taken before the body is built, so the spine's are printed here.
+    const blockItem = options.blockItem ?? false;
+    const lead = this.leadingDoc(this.spineLeading(node), blockItem);
+    // With a separator after the node, the trailing comments of the expressions it ends with go after the separator.
+    const tail: AttachedComment[] = [];
+    if (options.after !== undefined && options.after !== "") {
+      for (let n = rightmostChild(node); n; n = rightmostChild(n)) {
+        tail.unshift(...this.unprinted(this.comments.dangling.get(n)), ...this.unprinted(this.comments.trailing.get(n)));
+      }
+      for (const c of tail) this.printed.add(c.comment);
+    }
+    if (typeof body === "function") body = body();
+    for (const c of tail) this.printed.delete(c.comment);
     const dangling = this.unprinted(this.comments.dangling.get(node));
     const trailing = this.unprinted(this.comments.trailing.get(node));
-    return [lead, body, this.trailingDoc(dangling, blockItem), this.trailingDoc(trailing, blockItem)];
+    const after = [...tail, ...dangling, ...trailing].sort((a, b) => a.comment.span.start - b.comment.span.start);
+    return [lead, body, options.after ?? "", this.trailingDoc(after, blockItem)];
+  }
+
+  /** Unprinted comments before `node` and before the expressions that start with it, in source order. */
+  private spineLeading(node: A.Node): AttachedComment[] {
+    const list: AttachedComment[] = [];
+    for (let n: A.Node | null = node; n; n = leftmostChild(n)) {
+      list.push(...this.unprinted(this.comments.leading.get(n)));
+      // Dangling comments before a node's first token stood inside parentheses around it.
+      const start = n.span.start;
+      list.push(...this.unprinted(this.comments.dangling.get(n)).filter((c) => c.comment.span.end <= start));
+    }
+    return list.sort((a, b) => a.comment.span.start - b.comment.span.start);
   }
 
   private hasComments(node: A.Node): boolean {
@@ -324,11 +431,11 @@ class Printer {
   }
 
   /** Dangling comments that stay on the line of an opening bracket. */
-  private afterOpener(node: A.Node): Doc {
+  private afterOpener(node: A.Node): Doc[] {
     const list = this.unprinted(this.comments.dangling.get(node)).filter((c) => c.afterOpener);
     return list.map((c) => {
       const text = this.take(c);
-      return isLineStyle(c) ? [lineSuffix([" ", text]), breakParent] : [" ", text];
+      return isLineStyle(c) ? [lineSuffix([" ", text], true), breakParent] : [" ", text];
     });
   }
 
@@ -346,14 +453,15 @@ class Printer {
 
   /** Dangling comments of an empty bracketed construct, printed between its brackets. */
   private emptyBrackets(node: A.Node, open: string, close: string, spaced: boolean): Doc {
+    const opener = this.afterOpener(node);
     const list = this.unprinted(this.comments.dangling.get(node));
-    if (list.length === 0) return `${open}${close}`;
-    if (!this.needsOwnLine(list)) {
+    if (opener.length === 0 && list.length === 0) return `${open}${close}`;
+    if (opener.length === 0 && !this.needsOwnLine(list)) {
       const inner = join(" ", list.map((c) => this.take(c)));
       return spaced ? [open, " ", inner, " ", close] : [open, inner, close];
     }
-    const lines = list.map((c, i) => [i > 0 ? [hardline, list[i - 1].blankAfter ? hardline : ""] : "", this.take(c)]);
-    return [open, indent([hardline, lines]), hardline, close];
+    const lines = list.map((c, i) => [hardline, i > 0 && list[i - 1].blankAfter ? hardline : "", this.take(c)]);
+    return [open, opener, indent(lines), hardline, close];
   }
 
   // ------------------------------------------------------------ blocks
@@ -366,7 +474,7 @@ class Printer {
         parts.push(hardline);
         if (this.blankBetween(list[i - 1], item, kindOf)) parts.push(hardline);
       }
-      parts.push(this.withComments(item, print(item), true));
+      parts.push(this.withComments(item, () => print(item), { blockItem: true }));
     });
     return parts;
   }
@@ -403,25 +511,39 @@ class Printer {
 
   private declaration(n: A.Node): Doc {
     switch (n.kind) {
-      case "PolicyHeader":
-        return ["policy ", indent([this.identifier(n.name), n.version ? [" version ", this.string(n.version)] : ""])];
+      case "PolicyHeader": {
+        const version = n.version;
+        return ["policy ", indent([this.identifier(n.name), version ? this.joined(" version ", version, () => this.string(version)) : ""])];
+      }
       case "ToolsDecl":
-        return ["tools ", indent([this.identifier(n.alias), " from ", this.string(n.path)])];
+        return ["tools ", indent([this.identifier(n.alias), this.joined(" from ", n.path, () => this.string(n.path))])];
       case "ContextDecl": {
         const { before } = this.danglingSplit(n, this.nextCodeOffset(n.span.start + "context".length));
         const head = before.map((c) => [this.innerComment(c), " "]);
         return ["context ", head, this.block(n, n.fields, () => "field", (f) => this.field(f as A.FieldDecl))];
       }
-      case "ConstDecl":
-        return group(["const ", indent([this.identifier(n.name), " = "]), this.expr(n.value)]);
+      case "ConstDecl": {
+        const hoisted = this.hoist(n.value);
+        const name = this.identifier(n.name);
+        if (hoisted.length === 0) return group(["const ", indent([name, " = "]), this.expr(n.value)]);
+        return group(["const ", indent([name, hardline, hoisted, "= "]), this.expr(n.value)]);
+      }
       case "LabelDecl":
-        return group(["label ", indent([this.identifier(n.name), " on ", indent(this.selectors(n.selectors))])]);
+        return group(["label ", indent([this.identifier(n.name), this.joined(" on ", n.selectors[0], () => indent(this.selectors(n.selectors)))])]);
       case "CostDecl":
-        return group(["cost ", indent([indent(this.selectors(n.selectors)), " = ", this.money(n.amount), " per call"])]);
+        return group([
+          "cost ",
+          indent([indent(this.selectors(n.selectors)), this.joined(" = ", n.amount, () => this.money(n.amount)), " per call"]),
+        ]);
       case "PriceDecl":
         return [
           "price model ",
-          indent([this.string(n.model), " input ", this.money(n.input), " output ", this.money(n.output), " per 1M tokens"]),
+          indent([
+            this.string(n.model),
+            this.joined(" input ", n.input, () => this.money(n.input)),
+            this.joined(" output ", n.output, () => this.money(n.output)),
+            " per 1M tokens",
+          ]),
         ];
       case "DefaultDecl": {
         const { before } = this.danglingSplit(n, n.span.end);
@@ -443,7 +565,8 @@ class Printer {
   }
 
   private agent(n: A.AgentDecl): Doc {
-    const parents = n.extends.length > 0 ? [" extends ", join(", ", n.extends.map((p) => this.string(p)))] : "";
+    const first = n.extends[0];
+    const parents = first ? this.joined(" extends ", first, () => this.commaList(n.extends)) : "";
     const head = ["agent ", indent([this.string(n.id), parents])];
     return [head, " ", this.block(n, n.body, declarationKind, (m) => this.declaration(m))];
   }
@@ -451,7 +574,10 @@ class Printer {
   /** `@a("x")` lines, then the comments that stood between them and the keyword. */
   private annotations(list: readonly A.Annotation[], firstAfter: A.Node | null): Doc {
     if (list.length === 0) return "";
-    const lines = list.map((a) => [this.withComments(a, ["@", this.identifier(a.name), "(", this.string(a.value), ")"]), hardline]);
+    const lines = list.map((a) => [
+      this.withComments(a, ["@", this.identifier(a.name), this.joined("(", a.value, () => this.string(a.value, ")"))]),
+      hardline,
+    ]);
     return [lines, this.hoist(firstAfter)];
   }
 
@@ -475,21 +601,24 @@ class Printer {
   private limit(n: A.Limit): Doc {
     const firstAfter: A.Node | null = n.selectors[0] ?? n.amount;
     const anns = this.annotations(n.annotations, firstAfter);
-    const amount = n.amount.kind === "MoneyLiteral" ? this.money(n.amount) : this.number(n.amount);
-    const window = n.window ? this.window(n.window) : "";
+    const amountNode = n.amount;
+    const windowNode = n.window;
+    const to = (): Doc =>
+      this.joined(" to ", amountNode, () => (amountNode.kind === "MoneyLiteral" ? this.money(amountNode) : this.number(amountNode)));
+    const per = (words: string): Doc => (windowNode ? this.joined(words, windowNode, () => this.window(windowNode)) : "");
     let body: Doc;
     switch (n.limitKind) {
       case "calls":
-        body = [indent(this.selectors(n.selectors)), " to ", amount, " calls per ", window];
+        body = [indent(this.selectors(n.selectors)), to(), per(" calls per ")];
         break;
       case "tokens":
-        body = ["tokens to ", amount, " per ", window];
+        body = ["tokens", to(), per(" per ")];
         break;
       case "cost":
-        body = ["cost to ", amount, " per ", window];
+        body = ["cost", to(), per(" per ")];
         break;
       case "repeats":
-        body = ["repeats to ", amount];
+        body = ["repeats", to()];
         break;
     }
     const by = n.by ? indent([line, this.clause("by", n.by, () => this.expr(n.by!))]) : "";
@@ -497,51 +626,55 @@ class Printer {
   }
 
   private invariant(n: A.Invariant): Doc {
-    const agent = n.agent ? ["agent ", this.string(n.agent), " "] : "";
+    const agentNode = n.agent;
+    const firstSelector = n.selectors[0];
+    const selectors = (): Doc => indent(this.selectors(n.selectors));
+    const head: Doc = agentNode
+      ? [this.clause("agent", agentNode, () => this.string(agentNode)), firstSelector ? this.joined(" ", firstSelector, selectors) : ""]
+      : [this.hoist(firstSelector), selectors()];
     const when = n.when ? indent([line, this.clause("when", n.when, () => this.expr(n.when!))]) : "";
     const first = n.effects[0];
     const effects = first
-      ? indent([line, this.clause("=>", first, () => join(" | ", n.effects.map((e) => this.withComments(e, e.effect))))])
+      ? indent([line, this.clause("=>", first, () => this.separated(n.effects, " | ", (e) => this.withComments(e, (e as A.EffectRef).effect)))])
       : "";
-    const body = group([agent, indent(this.selectors(n.selectors)), when, effects]);
+    const body = group([head, when, effects]);
     return group(["invariant ", this.identifier(n.name), ":", indent([line, body])]);
   }
 
   private expect(n: A.Expect): Doc {
-    const call = indent([line, this.clause("calls", n.tool, () => [this.selector(n.tool), "(", this.record(n.args), ")"])]);
+    const call = indent([
+      line,
+      this.clause("calls", n.tool, () => [this.selector(n.tool), this.joined("(", n.args, () => this.record(n.args, ")"))]),
+    ]);
     const context = n.context ? indent([line, this.clause("with", n.context, () => this.record(n.context!))]) : "";
     const effect = indent([
       line,
-      this.clause("=>", n.effect, () => [this.withComments(n.effect, n.effect.effect), n.ruleId ? [" ", this.string(n.ruleId)] : ""]),
+      this.clause("=>", n.effect, () => {
+        const id = n.ruleId;
+        return [this.withComments(n.effect, n.effect.effect), id ? this.joined(" ", id, () => this.string(id)) : ""];
+      }),
     ]);
     return group(["expect agent ", this.string(n.agent), call, context, effect]);
   }
 
-  /** A selector list that wraps as a paragraph when it does not fit. */
+  /** A selector list: on one line when it fits, else one selector per line. */
   private selectors(list: readonly A.ToolSelector[]): Doc {
-    const parts: Doc[] = [];
-    list.forEach((s, i) => {
-      if (i > 0) parts.push(line);
-      parts.push([this.selector(s), i < list.length - 1 ? "," : ""]);
-    });
-    return fill(parts);
+    return group(join(line, list.map((s, i) => this.selector(s, i < list.length - 1 ? "," : ""))));
   }
 
   /** A selector exactly as its `text`; comments written inside it stay on their side of the `.`. */
-  private selector(s: A.ToolSelector): Doc {
-    if (!s.alias) return this.withComments(s, s.text);
+  private selector(s: A.ToolSelector, after?: Doc): Doc {
+    if (!s.alias) return this.withComments(s, s.text, { after });
     const dot = this.nextCodeOffset(s.alias.span.end);
-    const { before, after } = this.danglingSplit(s, dot);
-    if (before.length === 0 && after.length === 0) return this.withComments(s, s.text);
+    const { before, after: inside } = this.danglingSplit(s, dot);
+    if (before.length === 0 && inside.length === 0) return this.withComments(s, s.text, { after });
     const aliasText = this.source(s.alias.span);
     const rest = s.text.slice(aliasText.length + 1);
-    return this.withComments(s, [
-      aliasText,
-      before.map((c) => [" ", this.innerComment(c)]),
-      ".",
-      after.map((c) => [this.innerComment(c), " "]),
-      rest,
-    ]);
+    return this.withComments(
+      s,
+      [aliasText, before.map((c) => [" ", this.innerComment(c)]), ".", inside.map((c) => [this.innerComment(c), " "]), rest],
+      { after },
+    );
   }
 
   /** `[COUNT ]UNIT` of a window; comments written inside it go before the unit word. */
@@ -557,7 +690,7 @@ class Printer {
   // ------------------------------------------------------------ context types
 
   private field(f: A.FieldDecl): Doc {
-    return [this.identifier(f.name), f.optional ? "?" : "", ": ", indent(this.type(f.type))];
+    return [this.identifier(f.name), f.optional ? "?" : "", this.joined(": ", f.type, () => indent(this.type(f.type)))];
   }
 
   private type(t: A.TypeExpr): Doc {
@@ -565,7 +698,7 @@ class Printer {
       case "PrimitiveType":
         return this.withComments(t, t.name);
       case "LiteralUnionType":
-        return this.withComments(t, join(" | ", t.members.map((m) => this.string(m))));
+        return this.withComments(t, this.separated(t.members, " | ", (m) => this.string(m as A.StringLiteral)));
       case "ListType":
         return this.withComments(t, ["[", this.type(t.element), "]"]);
       case "RecordType": {
@@ -587,8 +720,8 @@ class Printer {
     return this.withComments(id, id.quoted ? `\`${id.name}\`` : id.name);
   }
 
-  private string(s: A.StringLiteral): Doc {
-    return this.withComments(s, quoteString(s.value));
+  private string(s: A.StringLiteral, after?: Doc): Doc {
+    return this.withComments(s, quoteString(s.value), { after });
   }
 
   private number(n: A.NumberLiteral): Doc {
@@ -602,16 +735,18 @@ class Printer {
   // ------------------------------------------------------------ expressions
 
   /** An expression with its comments. */
-  expr(e: A.Expr): Doc {
-    return this.withComments(e, this.exprBody(e));
+  expr(e: A.Expr, after?: Doc): Doc {
+    return this.withComments(e, () => this.exprBody(e), { after });
   }
 
   /** An operand: parenthesized when `parens`, comments outside the parentheses. */
   private operand(e: A.Expr, parens: boolean): Doc {
     if (!parens) return this.expr(e);
     const isChain = e.kind === "BinaryExpr" && (e.op === "and" || e.op === "or");
-    const body = this.exprBody(e);
-    return this.withComments(e, isChain ? group(["(", indent([softline, body]), softline, ")"]) : ["(", body, ")"]);
+    return this.withComments(e, () => {
+      const body = this.exprBody(e);
+      return isChain ? group(["(", indent([softline, body]), softline, ")"]) : ["(", body, ")"];
+    });
   }
 
   private exprBody(e: A.Expr): Doc {
@@ -632,23 +767,23 @@ class Printer {
       case "RecordLiteral":
         return this.recordBody(e);
       case "MemberExpr":
-        return [this.operand(e.object, precedence(e.object) < PREC_POSTFIX), ".", this.identifier(e.property)];
+        return [this.operand(e.object, precedence(e.object) < PREC_POSTFIX), this.joined(".", e.property, () => this.identifier(e.property))];
       case "CallExpr":
         return [this.operand(e.callee, precedence(e.callee) < PREC_POSTFIX), this.callArguments(e)];
       case "LambdaExpr":
-        return [this.identifier(e.param), " => ", this.expr(e.body)];
+        return [this.identifier(e.param), this.joined(" => ", e.body, () => this.expr(e.body))];
       case "UnaryExpr":
         if (e.op === "not") return ["not ", this.operand(e.operand, precedence(e.operand) < PREC_NOT)];
         return ["-", this.operand(e.operand, precedence(e.operand) < PREC_NEG)];
       case "HasExpr":
-        return [this.operand(e.object, precedence(e.object) <= PREC_CMP), " has ", this.identifier(e.field)];
+        return this.separated([e.object, e.field], " has ", (x) =>
+          x === e.field ? this.identifier(e.field) : this.operand(e.object, precedence(e.object) <= PREC_CMP),
+        );
       case "BinaryExpr":
         if (e.op === "and" || e.op === "or") return this.chain(e);
-        return [
-          this.operand(e.left, binaryOperandNeedsParens(BINARY_PREC[e.op], "left", e.left)),
-          ` ${e.op} `,
-          this.operand(e.right, binaryOperandNeedsParens(BINARY_PREC[e.op], "right", e.right)),
-        ];
+        return this.separated([e.left, e.right], ` ${e.op} `, (x) =>
+          this.operand(x as A.Expr, binaryOperandNeedsParens(BINARY_PREC[e.op], x === e.left ? "left" : "right", x as A.Expr)),
+        );
       case "ErrorExpr":
         return this.source(e.span);
     }
@@ -673,25 +808,29 @@ class Printer {
 
   private list(e: A.ListLiteral): Doc {
     if (e.elements.length === 0) return this.emptyBrackets(e, "[", "]", false);
-    const items = join([",", line], e.elements.map((x) => this.expr(x)));
-    return group(["[", this.afterOpener(e), indent([softline, items]), ifBreak(","), softline, "]"]);
+    const items = join(line, e.elements.map((x, i) => this.expr(x, i < e.elements.length - 1 ? "," : ifBreak(","))));
+    return group(["[", this.afterOpener(e), indent([softline, items]), softline, "]"]);
   }
 
   private callArguments(e: A.CallExpr): Doc {
     if (e.args.length === 0) return this.emptyBrackets(e, "(", ")", false);
-    const items = join([",", line], e.args.map((x) => this.expr(x)));
-    return group(["(", this.afterOpener(e), indent([softline, items]), ifBreak(","), softline, ")"]);
+    const items = join(line, e.args.map((x, i) => this.expr(x, i < e.args.length - 1 ? "," : ifBreak(","))));
+    return group(["(", this.afterOpener(e), indent([softline, items]), softline, ")"]);
   }
 
   /** A record literal with its comments. */
-  private record(e: A.RecordLiteral): Doc {
-    return this.withComments(e, this.recordBody(e));
+  private record(e: A.RecordLiteral, after?: Doc): Doc {
+    return this.withComments(e, () => this.recordBody(e), { after });
   }
 
   private recordBody(e: A.RecordLiteral): Doc {
     if (e.entries.length === 0) return this.emptyBrackets(e, "{", "}", true);
-    const entries = e.entries.map((entry) => this.withComments(entry, [this.recordKey(entry), ": ", this.expr(entry.value)]));
-    return group(["{", this.afterOpener(e), indent([line, join([",", line], entries)]), ifBreak(","), line, "}"]);
+    const entries = e.entries.map((entry, i) =>
+      this.withComments(entry, () => [this.recordKey(entry), ": ", this.expr(entry.value)], {
+        after: i < e.entries.length - 1 ? "," : ifBreak(","),
+      }),
+    );
+    return group(["{", this.afterOpener(e), indent([line, join(line, entries)]), line, "}"]);
   }
 
   private recordKey(entry: A.RecordEntry): string {
