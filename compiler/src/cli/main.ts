@@ -111,6 +111,16 @@ function buildCli(io: Io, done: (code: number) => void): Command {
       done(await runDiff(oldFile, newFile, o, io));
     });
 
+  program
+    .command("fmt")
+    .description("format policies in place in the one canonical layout")
+    .argument("<files...>", "policy files")
+    .option("--check", "list files that are not formatted and exit 1; write nothing", false)
+    .action(async (files: string[], o: { check: boolean }) => {
+      const { runFmt } = await import("./fmt.js");
+      done(await runFmt(files, { check: o.check === true }, io));
+    });
+
   const audit = program.command("audit").description("audit log tools");
   audit
     .command("verify")

@@ -7,21 +7,44 @@
  *   when it has no neighbour there (an empty block, a comment inside a selector).
  * - The placement follows Prettier's rules: find the innermost node that encloses the
  *   comment and, among its children, the nearest one before and after it. A comment on
- *   its own line leads the node after it; a comment that ends its line trails the node
- *   before it; a comment between code on both sides leads the next node when only
- *   whitespace separates them, else trails the previous one.
+ *   its own line leads the node after it; a comment that ends its line (only comments
+ *   may follow it there) trails the node before it; a comment between code on both
+ *   sides leads the next node when only whitespace separates them, else trails the
+ *   previous one.
+ * - INVARIANT (order): once a comment of a gap leads the node after the gap, the later
+ *   comments of the gap lead it too, so printing never reorders comments.
  * - Inside a bracketed body (`agent {}`, `test {}`, `context {}`, records, lists, call
  *   arguments) only the body's items are neighbours, so a comment never escapes its
  *   block; comments that follow the opening bracket on its line stay there
  *   (`afterOpener`).
+ * - A comment just inside the parentheses around an expression belongs inside that
+ *   expression (so it stays there whether the printer keeps the parentheses or not).
  * - Selectors, windows and other one-token constructs are atomic: a comment inside one
- *   dangles on it (the printer prints it just after).
+ *   dangles on it.
  */
 import { type IToken, tokenMatcher, type TokenType } from "chevrotain";
 import type * as A from "../syntax/ast.js";
 import { childrenOf } from "../syntax/ast.js";
 import { lex, tokenEnd } from "../syntax/lexer.js";
 import * as T from "../syntax/tokens.js";
+
+/** Node kinds that parentheses can enclose. */
+const EXPRESSION_KINDS: ReadonlySet<string> = new Set([
+  "StringLiteral",
+  "NumberLiteral",
+  "MoneyLiteral",
+  "BooleanLiteral",
+  "NullLiteral",
+  "ListLiteral",
+  "RecordLiteral",
+  "NameRef",
+  "MemberExpr",
+  "CallExpr",
+  "LambdaExpr",
+  "UnaryExpr",
+  "BinaryExpr",
+  "HasExpr",
+]);
 
 /** Tokens after which `(` opens call arguments rather than a parenthesized expression. */
 const OPERAND_ENDS: ReadonlySet<TokenType> = new Set([T.StringLit, T.NumberLit, T.MoneyLit, T.True, T.False, T.Null, T.RParen, T.RBracket, T.RCurly]);
@@ -42,8 +65,6 @@ export interface AttachedComment {
   readonly afterOpener: boolean;
 }
 
-export type Placement = "leading" | "trailing" | "dangling";
-
 export interface CommentAttachments {
   readonly leading: ReadonlyMap<A.Node, readonly AttachedComment[]>;
   readonly trailing: ReadonlyMap<A.Node, readonly AttachedComment[]>;
@@ -60,13 +81,20 @@ interface Container {
   readonly head: readonly A.Node[];
 }
 
-/** Children that can take comments; one-token constructs (selectors, windows, names, literals) have none. */
+/** Children that can take comments; one-token constructs (selectors, windows, names) have none. */
 function attachChildren(node: A.Node): A.Node[] {
   if (node.kind === "ToolSelector" || node.kind === "Window" || node.kind === "Identifier" || node.kind === "Comment") return [];
   return childrenOf(node);
 }
 
+/** Attaches every comment of a syntactically clean document (see the header). */
 export function attachComments(document: A.Document): CommentAttachments {
+  const childCache = new Map<A.Node, A.Node[]>();
+  const children = (n: A.Node): A.Node[] => {
+    let list = childCache.get(n);
+    if (!list) childCache.set(n, (list = attachChildren(n)));
+    return list;
+  };
   const text = document.text;
   const tokens = lex(text, () => undefined).tokens;
   const commentStarts = new Map<number, A.Comment>();
@@ -116,6 +144,7 @@ export function attachComments(document: A.Document): CommentAttachments {
     return tokenMatcher(prev, T.NameLike) && tokens[i - 2]?.tokenType === T.Dot;
   };
   const insideParensOf = (n: A.Node, start: number, end: number): boolean => {
+    if (!EXPRESSION_KINDS.has(n.kind)) return false;
     const before = tokenAtOrAfter(n.span.start) - 1;
     const after = tokenAtOrAfter(n.span.end);
     if (before < 0 || closing.get(before) !== after || callParen(before)) return false;
@@ -125,7 +154,7 @@ export function attachComments(document: A.Document): CommentAttachments {
   const containerOf = (node: A.Node): Container | null => {
     const make = (opener: IToken | undefined, body: readonly A.Node[]): Container => {
       const bodySet = new Set(body);
-      return { opener, openerEnd: opener ? tokenEnd(opener) : node.span.start, body, head: attachChildren(node).filter((n) => !bodySet.has(n)) };
+      return { opener, openerEnd: opener ? tokenEnd(opener) : node.span.start, body, head: children(node).filter((n) => !bodySet.has(n)) };
     };
     switch (node.kind) {
       case "AgentDecl": {
@@ -201,7 +230,7 @@ export function attachComments(document: A.Document): CommentAttachments {
 
     // Descend to the innermost enclosing node.
     let enclosing: A.Node = document;
-    let candidates: readonly A.Node[] = attachChildren(document);
+    let candidates: readonly A.Node[] = children(document);
     let container: Container | null = null;
     for (;;) {
       const inner = candidates.find(
@@ -210,7 +239,7 @@ export function attachComments(document: A.Document): CommentAttachments {
       if (!inner) break;
       enclosing = inner;
       container = containerOf(inner);
-      candidates = attachChildren(inner);
+      candidates = children(inner);
       if (container) candidates = start >= container.openerEnd ? container.body : container.head;
     }
     const inBody = container !== null && start >= container.openerEnd;
@@ -229,8 +258,7 @@ export function attachComments(document: A.Document): CommentAttachments {
       }
     }
     const attached: AttachedComment = { ...base, afterOpener: false };
-    // INVARIANT (comment order): once a comment of a gap leads the node after the gap,
-    // the later comments of that gap lead it too, so no comment is printed before an earlier one.
+    // The order invariant of the header: a later comment of the gap joins the earlier one.
     const tie = state.lastLeading;
     if (tie && tie.span.start >= end) {
       add(leading, tie, attached);

@@ -30,7 +30,6 @@ export type DocCommand =
   | { readonly type: "ifBreak"; readonly breakContents: Doc; readonly flatContents: Doc }
   | { readonly type: "lineSuffix"; readonly contents: Doc; readonly endsLine: boolean }
   | { readonly type: "breakParent" }
-  | { readonly type: "fill"; readonly parts: readonly Doc[] }
   | { readonly type: "verbatim"; readonly text: string; readonly endsLine: boolean };
 
 export const line: Doc = { type: "line", hard: false, soft: false };
@@ -45,10 +44,11 @@ export const indent = (contents: Doc): Doc => ({ type: "indent", contents });
 export const ifBreak = (breakContents: Doc, flatContents: Doc = ""): Doc => ({ type: "ifBreak", breakContents, flatContents });
 /** `endsLine`: the contents end with a `//` comment, so another suffix flushed with it must start a new line. */
 export const lineSuffix = (contents: Doc, endsLine = false): Doc => ({ type: "lineSuffix", contents, endsLine });
-/** `parts` alternate content and separator: `[c0, sep, c1, sep, c2]`; a separator breaks only when the next content does not fit. */
-export const fill = (parts: readonly Doc[]): Doc => ({ type: "fill", parts });
-/** Text printed exactly as given (comments); a text with a line break breaks the groups around it. */
-/** `endsLine`: a `//` comment, after which only a line break may follow (held-back suffixes are printed before it). */
+/**
+ * Text printed exactly as given (comments); a text with a line break breaks the groups
+ * around it. `endsLine`: a `//` comment, after which only a line break may follow
+ * (held-back suffixes are printed before it).
+ */
 export const verbatim = (text: string, endsLine = false): Doc =>
   /[\r\n]/.test(text) ? [{ type: "verbatim", text, endsLine }, breakParent] : { type: "verbatim", text, endsLine };
 
@@ -87,7 +87,7 @@ export function propagateBreaks(doc: Doc): void {
     const top = stack[stack.length - 1];
     if (top.next < top.kids.length) {
       const kid = top.kids[top.next++];
-      stack.push({ doc: kid, kids: childrenOfDoc(kid), next: 0, found: false });
+      if (typeof kid !== "string") stack.push({ doc: kid, kids: childrenOfDoc(kid), next: 0, found: false });
       continue;
     }
     stack.pop();
@@ -115,8 +115,6 @@ function childrenOfDoc(d: Doc): readonly Doc[] {
       return [c.contents];
     case "ifBreak":
       return [c.breakContents, c.flatContents];
-    case "fill":
-      return c.parts;
     default:
       return [];
   }
@@ -141,7 +139,7 @@ function lastLineWidth(s: string): number {
  * Whether `next` fits in `room` columns, followed by the rest of the line from
  * `rest` (measured until the first line break that is certain to be taken).
  */
-function fits(next: Command, rest: readonly Command[], room: number, mustBeFlat: boolean): boolean {
+function fits(next: Command, rest: readonly Command[], room: number): boolean {
   let restIndex = rest.length;
   const cmds: { mode: Mode; doc: Doc }[] = [{ mode: next.mode, doc: next.doc }];
   while (room >= 0) {
@@ -172,24 +170,17 @@ function fits(next: Command, rest: readonly Command[], room: number, mustBeFlat:
         cmds.push({ mode, doc: c.contents });
         break;
       case "group": {
-        if (mustBeFlat && c.shouldBreak) return false;
         cmds.push({ mode: c.shouldBreak ? BREAK : mode, doc: c.contents });
         break;
       }
       case "ifBreak":
         cmds.push({ mode, doc: mode === BREAK ? c.breakContents : c.flatContents });
         break;
-      case "fill":
-        for (let i = c.parts.length - 1; i >= 0; i--) cmds.push({ mode, doc: c.parts[i] });
-        break;
       case "line":
-        if (c.hard && mustBeFlat) return false;
         if (mode === BREAK || c.hard) return true;
         if (!c.soft) room -= 1;
         break;
       case "breakParent":
-        if (mustBeFlat) return false;
-        break;
       case "lineSuffix":
         break;
     }
@@ -283,7 +274,7 @@ export function printDoc(doc: Doc, maxWidth: number): string {
           break;
         }
         const flat: Command = { indent: ind, mode: FLAT, doc: c.contents };
-        if (!c.shouldBreak && fits(flat, cmds, maxWidth - pos, false)) cmds.push(flat);
+        if (!c.shouldBreak && fits(flat, cmds, maxWidth - pos)) cmds.push(flat);
         else cmds.push({ indent: ind, mode: BREAK, doc: c.contents });
         break;
       }
@@ -294,9 +285,6 @@ export function printDoc(doc: Doc, maxWidth: number): string {
         suffixes.push({ indent: ind, mode, doc: c });
         break;
       case "breakParent":
-        break;
-      case "fill":
-        printFill(c.parts, ind, mode);
         break;
       case "line":
         if (mode === FLAT && !c.hard) {
@@ -321,29 +309,4 @@ export function printDoc(doc: Doc, maxWidth: number): string {
   }
   trimEnd();
   return out.map((o) => o.text).join("");
-
-  function printFill(parts: readonly Doc[], ind: number, mode: Mode): void {
-    if (parts.length === 0) return;
-    const room = maxWidth - pos;
-    const [content, separator] = parts;
-    const contentFlat: Command = { indent: ind, mode: FLAT, doc: content };
-    const contentBreak: Command = { indent: ind, mode: BREAK, doc: content };
-    const contentFits = fits(contentFlat, [], room, true);
-    if (parts.length === 1) {
-      cmds.push(contentFits ? contentFlat : contentBreak);
-      return;
-    }
-    const sepFlat: Command = { indent: ind, mode: FLAT, doc: separator };
-    const sepBreak: Command = { indent: ind, mode: BREAK, doc: separator };
-    if (parts.length === 2) {
-      if (contentFits) cmds.push(sepFlat, contentFlat);
-      else cmds.push(sepBreak, contentBreak);
-      return;
-    }
-    const rest: Command = { indent: ind, mode, doc: { type: "fill", parts: parts.slice(2) } };
-    const pairFits = fits({ indent: ind, mode: FLAT, doc: [content, separator, parts[2]] }, [], room, true);
-    if (pairFits) cmds.push(rest, sepFlat, contentFlat);
-    else if (contentFits) cmds.push(rest, sepBreak, contentFlat);
-    else cmds.push(rest, sepBreak, contentBreak);
-  }
 }

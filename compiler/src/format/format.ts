@@ -7,7 +7,10 @@
  * - Never changes meaning: every printed text is parsed again and must give the same
  *   tree modulo positions (format/ast-compare.ts) and the same multiset of comment
  *   texts, with every comment printed once. If not, it refuses with an internal-error
- *   diagnostic instead of returning a changed file.
+ *   diagnostic instead of returning a changed file. (Known case: a `///` comment right
+ *   before a `context` field's comma, or right before a redundant `)` that ends a
+ *   declaration, documents nothing; dropping that token would make it document the
+ *   next declaration, so such a file is refused.)
  * - Idempotent: the answer is a fixpoint of the printer. Comments in unusual places
  *   (several line comments between two tokens of one construct) can settle only on a
  *   second print, so the text is printed again until it no longer changes (at most
@@ -24,7 +27,7 @@ import { attachComments } from "./comments.js";
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Prints of one text until it is stable. */
-const MAX_PASSES = 3;
+const MAX_PASSES = 4;
 
 /** Formats one `.agentpolicy` text in the canonical layout. `file` only labels diagnostics. */
 export function formatText(text: string, file: string = "<input>"): FormatResult {

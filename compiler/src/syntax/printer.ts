@@ -53,19 +53,25 @@
  *   as a string, else as written. Selectors are printed exactly as their `text` (so
  *   rule ids never change).
  * Comments (attached by format/comments.ts)
- * - Every comment is printed exactly once, with its text unchanged.
- * - A comment on its own line stays on its own line above the node it precedes (in a
- *   clause, above the clause keyword; in an `and`/`or` chain, above the operator),
- *   keeping at most one blank line around it as the author had. A `//` or `///`
- *   comment after code stays at the end of that line; a `/* *\/` comment between code
- *   stays between the same tokens. `///` doc comments stay directly above their
- *   declaration.
+ * - Every comment is printed exactly once, with its text unchanged, in source order.
+ * - A comment on its own line stays on its own line before the code it preceded.
+ *   Before a clause keyword (`when`, `unless`, `because`, `by`, `with`, `=>`,
+ *   `calls`), an operator (`and`, `==`, `|`, `has`, ...) or a separator word (`on`,
+ *   `from`, `to`, `:`), it goes above that word, which then starts the next line.
+ * - A `//` or `///` comment after code stays right after that code and ends the line:
+ *   inside a declaration the rest continues on the next line; after a whole
+ *   declaration, field or `expect` it stays at the end of its last line. A `/* *\/`
+ *   comment between code stays between the same tokens (a list comma moves before it).
+ * - Comments just inside the brackets of a block, record, list or call stay there;
+ *   comments inside parentheses stay with the expression they enclose.
+ * - Blank lines around comments between declarations are kept (at most one); inside
+ *   a declaration they are not.
+ * - `///` comments keep documenting exactly the declaration or field they documented.
  */
 import type { AttachedComment, CommentAttachments } from "../format/comments.js";
 import {
   breakParent,
   type Doc,
-  fill,
   group,
   hardline,
   ifBreak,
@@ -398,7 +404,9 @@ class Printer {
     const tail: AttachedComment[] = [];
     if (options.after !== undefined && options.after !== "") {
       for (let n = rightmostChild(node); n; n = rightmostChild(n)) {
-        tail.unshift(...this.unprinted(this.comments.dangling.get(n)), ...this.unprinted(this.comments.trailing.get(n)));
+        const end = n.span.end;
+        const outside = this.unprinted(this.comments.dangling.get(n)).filter((c) => c.comment.span.start >= end);
+        tail.unshift(...outside, ...this.unprinted(this.comments.trailing.get(n)));
       }
       for (const c of tail) this.printed.add(c.comment);
     }
@@ -690,7 +698,7 @@ class Printer {
   // ------------------------------------------------------------ context types
 
   private field(f: A.FieldDecl): Doc {
-    return [this.identifier(f.name), f.optional ? "?" : "", this.joined(": ", f.type, () => indent(this.type(f.type)))];
+    return [this.identifier(f.name), f.optional ? "?" : "", this.joined(": ", f.type, () => this.type(f.type))];
   }
 
   private type(t: A.TypeExpr): Doc {

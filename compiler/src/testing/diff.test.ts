@@ -41,6 +41,16 @@ describe("diff", () => {
     ]);
   });
 
+  it("finds a loosened bound on a list's length (lists are generated at the policy's own numbers)", async () => {
+    const inv = `policy p\ntools inv from "${import.meta.dirname}/../../../examples/inventory/manifests/inventory.tools.json"\n`;
+    const a = inlinePolicy(`${inv}agent "r" {\n  allow inv.market_price when args.skus.length <= 20\n}\n`, "a.agentpolicy");
+    const b = inlinePolicy(`${inv}agent "r" {\n  allow inv.market_price when args.skus.length <= 50\n}\n`, "b.agentpolicy");
+    const report = await diff(a, b, 600);
+    expect(report.looser).toBe(true);
+    const skus = (report.differences[0].example.args as { skus: unknown[] }).skus;
+    expect(skus.length > 20 && skus.length <= 50).toBe(true);
+  });
+
   it("newly allowed first, then other looser changes, then tighter ones", async () => {
     const header = `policy p\ntools shop from "./shop.tools.json"\n`;
     const a = inlinePolicy(`${header}agent "a" {\n  allow shop.lookup\n  review shop.refund\n}\n`, "a.agentpolicy");

@@ -33,6 +33,9 @@ export interface GeneratedRequest {
   readonly session: SessionSample;
 }
 
+/** Longest string or list built to a literal's length. */
+const MAX_LITERAL_LENGTH = 2_000;
+
 /** Default range of unbounded numbers. */
 export const WIDE = 1e12;
 /** Objects and arrays nested deeper than this are generated at their minimum size. */
@@ -290,6 +293,9 @@ export class ValueGenerator {
     }
     const weighted: fc.WeightedArbitrary<string>[] = [];
     if (cap >= minLength) weighted.push({ arbitrary: fc.string({ minLength, maxLength: cap }), weight: 3 });
+    // lengths at the policy's own numbers (`args.name.length > 64`: 63, 64, 65 code points)
+    const lengths = this.literalLengths(minLength, maxLength);
+    if (lengths.length > 0) weighted.push({ arbitrary: fc.constantFrom(...lengths).map((n) => "x".repeat(n)), weight: 1 });
     if (pool.length > 0) weighted.push({ arbitrary: fc.constantFrom(...pool), weight: 5 });
     if (this.poolStrings.length > 0) {
       const glue = fc.constantFrom("", "/", "@", ".", "/../", " ", "-");
@@ -347,6 +353,12 @@ export class ValueGenerator {
     return fc.oneof({ withCrossShrink: true }, ...weighted);
   }
 
+  /** Whole numbers of the literal pool usable as a length in `[min, max]` (capped: lengths cost memory). */
+  private literalLengths(min: number, max: number): number[] {
+    const cap = Math.min(max, MAX_LITERAL_LENGTH);
+    return [...new Set(this.poolNumbers.filter((n) => Number.isInteger(n) && n >= min && n <= cap))];
+  }
+
   private array(shape: Shape, depth: number): fc.Arbitrary<unknown> {
     const minLength = shape.minItems;
     const extra = depth >= SHALLOW_DEPTH ? 0 : EXTRA_ITEMS;
@@ -373,6 +385,12 @@ export class ValueGenerator {
         arbitrary: fc.tuple(fc.tuple(...prefix), fc.array(item, { minLength: restMin, maxLength: restMax })).map(([p, r]) => (r.length > 0 ? [...p, ...r] : p.slice(0, cut))),
         weight: 4,
       });
+    }
+    // lengths at the policy's own numbers (`args.skus.length <= 20`: 19, 20, 21 items)
+    // Only near the root: a long list of recursive items would grow without bound.
+    const lengths = depth <= 1 ? this.literalLengths(minLength, shape.maxItems) : [];
+    if (prefix.length === 0 && lengths.length > 0 && !(shape.uniqueItems && minLength <= 1)) {
+      candidates.push({ arbitrary: fc.constantFrom(...lengths).chain((n) => fc.array(item, { minLength: n, maxLength: n })), weight: 2 });
     }
     const lists = this.pool.lists.filter((l) => l.length >= minLength && l.length <= shape.maxItems);
     if (lists.length > 0) candidates.push({ arbitrary: fc.constantFrom(...lists), weight: 1 });
