@@ -4,8 +4,8 @@
  * `@agentpolicy/runtime` (inside this package's `node_modules/.cache`) and imported.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { PolicyProgram } from "@agentpolicy/runtime";
 import { generateGuard } from "./emit/generate.js";
@@ -25,18 +25,44 @@ export interface GuardModule {
   readonly program: PolicyProgram;
 }
 
-/** Emits, writes and imports the compiled guard of `model` (cached by content). */
+/**
+ * Imports the compiled guard of `model`, generating it only when this build of the compiler
+ * has not generated it before: the cache key covers the policy and its manifests
+ * (`model.hash`), the file's name (it appears in the module) and the compiler's own code.
+ */
 export async function importCompiledGuard(model: PolicyModel): Promise<GuardModule> {
-  const { js } = await generateGuard(model, { emit: "js" });
-  if (js === undefined) throw new Error("the code generator returned no JavaScript");
-  const digest = createHash("sha256").update(js).digest("hex").slice(0, 16);
-  const dir = join(guardCacheDir(), digest);
+  const key = createHash("sha256").update(`${model.hash}\n${basename(model.file)}\n${compilerFingerprint()}`).digest("hex").slice(0, 24);
+  const dir = join(guardCacheDir(), key);
   const file = join(dir, "guard.mjs");
   if (!existsSync(file)) {
+    const { js } = await generateGuard(model, { emit: "js" });
+    if (js === undefined) throw new Error("the code generator returned no JavaScript");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(file, js);
+    // Write then rename: a concurrent process never imports a half-written module.
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, js);
+    renameSync(partial, file);
   }
   return (await import(pathToFileURL(file).href)) as GuardModule;
+}
+
+let fingerprint: string | undefined;
+
+/** A digest of the compiler's built code (names and contents of every module), computed once per process. */
+function compilerFingerprint(): string {
+  if (fingerprint !== undefined) return fingerprint;
+  const root = dirname(fileURLToPath(import.meta.url));
+  const hash = createHash("sha256");
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.[cm]?[jt]s$/.test(entry.name) && !entry.name.endsWith(".d.ts")) hash.update(`${relative(root, path)}\0`).update(readFileSync(path)).update("\0");
+    }
+  };
+  walk(root);
+  fingerprint = hash.digest("hex");
+  return fingerprint;
 }
 
 export async function loadProgram(model: PolicyModel, engine: Engine): Promise<PolicyProgram> {
