@@ -34,21 +34,51 @@ function codePointLength(s: string): number {
 }
 
 type Compiled = (value: unknown) => string[] | null;
+type Fast = (value: unknown) => boolean;
 
-/** Compiles a schema and loads the function the way a guard module would hold it. */
-function compile(schema: JsonSchema, name = "validateArgs"): Compiled {
+/** Compiles a schema and loads the validator and its fast path the way a guard module would hold them. */
+function load(schema: JsonSchema, name = "validateArgs"): { fn: Compiled; fast: Fast } {
   const { code, helpers } = generateValidator(schema, name);
-  const factory = new Function("deepEqual", "codePointLength", `"use strict";\n${helpers.join("\n")}\n${code}\nreturn ${name};`);
-  return factory(deepEqual, codePointLength) as Compiled;
+  const factory = new Function("deepEqual", "codePointLength", `"use strict";\n${helpers.join("\n")}\n${code}\nreturn [${name}, ${name}_ok];`);
+  const [fn, fast] = factory(deepEqual, codePointLength) as [Compiled, Fast];
+  return { fn, fast };
 }
 
-/** One `check` helper: the generated validator says exactly what `validate()` says. */
+function compile(schema: JsonSchema, name = "validateArgs"): Compiled {
+  return load(schema, name).fn;
+}
+
+/** The fast path's answer; an exception counts as "not accepted" (the validator then runs the full check). */
+function fastAccepts(fast: Fast, value: unknown): boolean {
+  try {
+    return fast(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One `check` helper: the generated validator says exactly what `validate()` says, and on these
+ * (JSON) values its fast path accepts exactly the valid ones, so valid values never pay for the full check.
+ */
 function check(schema: JsonSchema, values: readonly unknown[]): void {
-  const fn = compile(schema);
+  const { fn, fast } = load(schema);
   for (const value of values) {
     const expected = validate(schema, value);
-    expect(fn(value), `schema ${JSON.stringify(schema)}\nvalue ${JSON.stringify(value)}`).toEqual(expected.length === 0 ? null : expected);
+    const what = `schema ${JSON.stringify(schema)}\nvalue ${JSON.stringify(value)}`;
+    expect(fn(value), what).toEqual(expected.length === 0 ? null : expected);
+    expect(fast(value), what).toBe(expected.length === 0);
   }
+}
+
+/** For values that are not plain JSON: the same messages as `validate()`, and the fast path never accepts an invalid one. */
+function checkOdd(schema: JsonSchema, values: readonly unknown[]): void {
+  const { fn, fast } = load(schema);
+  values.forEach((value, i) => {
+    const expected = validate(schema, value);
+    expect(fn(value), `schema ${JSON.stringify(schema)}, value #${i}`).toEqual(expected.length === 0 ? null : expected);
+    if (expected.length > 0) expect(fastAccepts(fast, value), `schema ${JSON.stringify(schema)}, value #${i}`).toBe(false);
+  });
 }
 
 describe("generateValidator: shape", () => {
@@ -65,6 +95,16 @@ describe("generateValidator: shape", () => {
     expect(code).not.toContain("RegExp");
     expect(code).not.toContain("Object.keys");
     expect(code).not.toContain("properties");
+  });
+
+  it("tries one boolean fast path first, and builds messages only when it fails", () => {
+    const { code, helpers } = generateValidator({ type: "object", properties: { a: { type: "array", items: { type: "string" } } }, required: ["a"] }, "v");
+    expect(code).toContain("if (v_ok(value)) return null;");
+    expect(code).toContain("return v_all(value);");
+    const fast = helpers.find((h) => h.startsWith("function v_ok("))!;
+    expect(fast).toBeDefined();
+    // No messages, no allocation, no closures, and no separate JSON pass on the fast path.
+    expect(fast).not.toMatch(/push|Object\.keys|=>|\[\]|_json|_isj\(v,/);
   });
 
   it("lets two validators share one module", () => {
@@ -85,6 +125,10 @@ describe("generateValidator: shape", () => {
       { anyOf: [{ type: "string" }, { type: "null" }], oneOf: [{ multipleOf: 0.5 }, true], not: { const: 3 }, if: { minimum: 1 }, then: { maximum: 9 } },
       { patternProperties: { "^x": { type: "integer" } }, propertyNames: { maxLength: 5 }, dependentRequired: { a: ["b"] }, dependentSchemas: { c: { minProperties: 2 } }, unevaluatedProperties: false },
       { prefixItems: [{ type: "string" }], contains: { type: "number" }, maxContains: 2, unevaluatedItems: false, anyOf: [{ prefixItems: [true, true] }, true] },
+      { $defs: { s: { type: "string" } }, properties: { a: { $ref: "#/$defs/s" }, b: { allOf: [{ $ref: "#/$defs/s" }, { minLength: 1 }] } } },
+      { type: "object", properties: Object.fromEntries(Array.from({ length: 34 }, (_, i) => [`k${i}`, { enum: Array.from({ length: 10 }, (_, j) => j * i) }])), required: ["k0", "k31"] },
+      { type: "object", properties: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, {}])), required: ["k30"], dependentRequired: { k1: ["k2"] }, dependentSchemas: { k3: false } },
+      { items: [{ enum: [1, "a", null] }], additionalItems: { const: [1] }, uniqueItems: true, minItems: 1 },
       {},
       false,
     ];
@@ -94,7 +138,7 @@ describe("generateValidator: shape", () => {
       expect(g.code.startsWith(`function v${i}(value: unknown): string[] | null {`)).toBe(true);
       parts.push(...g.helpers, g.code);
     });
-    parts.push("export {};");
+    parts.push(`export { ${schemas.map((_, i) => `v${i}`).join(", ")} };`);
     expect(typeCheck(parts.join("\n"))).toEqual([]);
   });
 });
@@ -102,7 +146,7 @@ describe("generateValidator: shape", () => {
 /** Type-checks one module text under the project's strict settings; returns the error messages. */
 function typeCheck(text: string): string[] {
   const fileName = "/virtual/validators.ts";
-  const options: ts.CompilerOptions = { strict: true, target: ts.ScriptTarget.ES2022, lib: ["lib.es2023.d.ts"], module: ts.ModuleKind.ES2022, noEmit: true, types: [] };
+  const options: ts.CompilerOptions = { strict: true, noUnusedLocals: true, noUnusedParameters: true, target: ts.ScriptTarget.ES2022, lib: ["lib.es2023.d.ts"], module: ts.ModuleKind.ES2022, noEmit: true, types: [] };
   const host = ts.createCompilerHost(options);
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (name, lang, onError, shouldCreate) =>
@@ -197,6 +241,30 @@ describe("generated validators on hostile values", () => {
     expect(fn(values[values.length - 1])).toBeNull();
   });
 
+  it("rejects them on the fast path too, wherever they sit", () => {
+    class Point {
+      x = 1;
+    }
+    const odd: unknown[] = [Number.NaN, Number.NEGATIVE_INFINITY, undefined, () => 1, new Map(), new Set([1]), 5n, Symbol("s"), new Date(0), new Point(), Object.create(new Point()), new Proxy([], {}), [1, , 2]];
+    const inside = (x: unknown): unknown[] => [x, [x], { a: x }, objectOf([["__proto__", x]]), { a: [{ b: x }] }, [[1, [x]]]];
+    const values = odd.flatMap(inside);
+    const schemas: JsonSchema[] = [
+      {},
+      true,
+      { type: ["number", "array", "object", "null", "boolean"] },
+      JSON.parse('{"type": "object", "properties": {"a": {"type": "array"}, "__proto__": {}}, "additionalProperties": {"type": "number"}}') as JsonSchema,
+      { type: "object", properties: { a: {} }, required: ["a"] },
+      { items: { type: "object", properties: { b: { minimum: 0 } } }, prefixItems: [{}] },
+      { anyOf: [{ type: "array", items: { $ref: "#" } }, { type: "object", additionalProperties: { $ref: "#" } }, { type: "number" }] },
+      { patternProperties: { "^a": true, "^_": { type: "number" } }, additionalProperties: false },
+      { enum: [1, [1], { a: 1 }] },
+      { minimum: 0, maxLength: 3, minItems: 0, minProperties: 0 },
+      { $ref: "#/$defs/any", $defs: { any: {} } },
+      { allOf: [{}, { not: { type: "string" } }] },
+    ];
+    for (const s of schemas) checkOdd(s, values);
+  });
+
   it("does not overflow the stack on deep nesting", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i++) deep = { b: deep };
@@ -242,6 +310,139 @@ describe("generated validators on hostile values", () => {
     expect(p(JSON.parse('{"__proto__": "x"}'))).toBeNull();
     expect(p(JSON.parse('{"__proto__": 1}'))).toEqual(["`/__proto__` must be a string"]);
     expect(p(JSON.parse('{"toString": 1}'))).toEqual(["`/toString` is not allowed"]);
+  });
+
+  it("reads nothing of a value before knowing it is JSON", () => {
+    let reads = 0;
+    class Box {}
+    const box = new Box();
+    Object.defineProperty(box, "a", {
+      enumerable: true,
+      get() {
+        reads++;
+        return 1;
+      },
+    });
+    const schemas: JsonSchema[] = [
+      { enum: [{ a: 1 }, 2] },
+      { const: { a: 1 } },
+      { anyOf: [{ required: ["a"] }, { const: [{ a: 1 }] }] },
+      { type: "object", properties: { a: {} }, required: ["a"] },
+      { dependentSchemas: { a: { properties: { a: { const: 1 } } } } },
+      { uniqueItems: true, contains: { const: { a: 1 } } },
+      { not: { type: "array", items: { $ref: "#" } } },
+      { unevaluatedProperties: false, unevaluatedItems: { properties: { a: false } } },
+    ];
+    for (const schema of schemas) checkOdd(schema, [box, [box], [{ a: 1 }, box], { b: box }]);
+    expect(reads).toBe(0);
+  });
+
+  it("sees non-enumerable and inherited properties as validate() does", () => {
+    const hidden = (entries: Record<string, unknown>, hiddenEntries: Record<string, unknown>): object => {
+      const o = objectOf(Object.entries(entries));
+      for (const [k, v] of Object.entries(hiddenEntries)) Object.defineProperty(o, k, { value: v, enumerable: false });
+      return o;
+    };
+    const base = Object.create(null, { a: { value: "x", enumerable: true }, b: { value: 1, enumerable: true } });
+    const on = (entries: Record<string, unknown>): object => {
+      const o = Object.create(base);
+      for (const [k, v] of Object.entries(entries)) Object.defineProperty(o, k, { value: v, enumerable: true });
+      return o;
+    };
+    const values: unknown[] = [
+      hidden({ b: 1 }, { a: 1 }),
+      hidden({ b: 1 }, { a: "x" }),
+      hidden({ b: 1 }, { a: undefined }),
+      hidden({ a: "x" }, { b: 1 }),
+      hidden({ a: "x" }, { b: () => 1 }),
+      hidden({ a: "x", b: 2 }, { c: 1, constructor: 1 }),
+      hidden({ a: "x", b: 2, d: 1 }, { e: 1 }),
+      Object.create(base),
+      on({ b: 2 }),
+      on({ a: 3, b: 2 }),
+    ];
+    const schemas: JsonSchema[] = [
+      { type: "object", properties: { a: { type: "string" } }, required: ["b"] },
+      { properties: { a: { type: "string" }, constructor: { type: "string" }, b: {} } },
+      { required: ["a", "b"], additionalProperties: false },
+      { dependentRequired: { d: ["e"], a: ["c"] }, dependentSchemas: { b: { required: ["c"] } } },
+      { properties: { a: {}, b: {} }, minProperties: 2, maxProperties: 2 },
+      { properties: { e: { const: 1 } }, patternProperties: { "^[ab]$": { type: ["string", "integer"] } } },
+    ];
+    for (const schema of schemas) checkOdd(schema, values);
+  });
+
+  it("is not misled by properties added to Object.prototype", () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    Object.defineProperty(proto, "apOptional", { value: 5, enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(proto, "apRequired", { value: "x", enumerable: false, configurable: true, writable: true });
+    proto.apEnumerable = () => 1;
+    try {
+      const schema: JsonSchema = { type: "object", properties: { apOptional: { type: "string" }, apRequired: { type: "string" } }, required: ["apRequired"] };
+      const values: unknown[] = [{}, { apRequired: "y" }, { apRequired: "y", apOptional: "z" }, { apOptional: 1 }, Object.create(null), JSON.parse('{"apRequired": "y"}')];
+      checkOdd(schema, values);
+      checkOdd({ additionalProperties: false }, values);
+      checkOdd({}, values);
+      expect(compile(schema)({ apRequired: "y" })).toBeNull();
+      expect(compile(schema)({})).toEqual(["`/apRequired` is required"]);
+    } finally {
+      delete proto.apOptional;
+      delete proto.apRequired;
+      delete proto.apEnumerable;
+    }
+  });
+
+  it("accepts valid values without the full check when optional keys are named like Object.prototype members", () => {
+    const schema = JSON.parse(
+      '{"type": "object", "properties": {"constructor": {"type": "string"}, "toString": {"type": "integer"}, "__proto__": {"type": "array"}, "hasOwnProperty": {}, "a": {}}, "dependentRequired": {"valueOf": ["a"]}}',
+    ) as JsonSchema;
+    check(schema, [{}, { a: 1 }, JSON.parse('{"constructor": "x", "__proto__": [1]}'), JSON.parse('{"toString": 1.5}'), JSON.parse('{"valueOf": 1}'), Object.create(null)]);
+  });
+
+  it("bounds nesting exactly where validate() does", () => {
+    const nest = (depth: number, wrap: (x: unknown) => unknown): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < depth; i++) v = wrap(v);
+      return v;
+    };
+    const schemas: JsonSchema[] = [
+      {},
+      { $defs: { n: { type: ["object", "integer"], properties: { c: { $ref: "#/$defs/n" } } } }, $ref: "#/$defs/n" },
+      { anyOf: [{ type: "integer" }, { type: "array", items: { $ref: "#" } }] },
+      { items: { items: { items: {} } } },
+      { properties: { c: { properties: { c: { $ref: "#" } } } } },
+    ];
+    const values: unknown[] = [];
+    for (const depth of [98, 99, 100, 101, 102]) values.push(nest(depth, (x) => ({ c: x })), nest(depth, (x) => [x]), nest(depth, (x) => ({ c: [x] })));
+    for (const schema of schemas) check(schema, values);
+  });
+
+  it("handles objects naming many keys", () => {
+    for (const count of [29, 31, 32, 33, 45]) {
+      const names = Array.from({ length: count }, (_, i) => `k${i}`);
+      const schema: JsonSchema = {
+        type: "object",
+        properties: Object.fromEntries(names.map((k, i) => [k, i % 2 === 0 ? { type: "integer" } : { type: "string" }])),
+        required: names.filter((_, i) => i % 7 === 3),
+        dependentRequired: { [names[count - 1]]: [names[0]] },
+      };
+      const full = Object.fromEntries(names.map((k, i) => [k, i % 2 === 0 ? i : `s${i}`]));
+      const values: unknown[] = [full, { ...full, extra: [null] }, { ...full, k0: "x" }, { ...full, [names[count - 2]]: 1 }];
+      const partial = Object.fromEntries(Object.entries(full).filter((_, i) => i % 3 !== 0));
+      values.push(partial, { ...partial, k3: 3 });
+      const withoutFirst: Record<string, unknown> = { ...full };
+      delete withoutFirst.k0;
+      values.push(withoutFirst);
+      check(schema, values);
+      checkOdd(schema, [{ ...full, extra: Number.NaN }, Object.defineProperty({ ...partial }, "k0", { value: "x", enumerable: false })]);
+    }
+  });
+
+  it("does not take a non-finite `enum` or `const` member as proof of a number", () => {
+    checkOdd({ enum: [1, Number.POSITIVE_INFINITY] } as JsonSchema, [1, Number.POSITIVE_INFINITY, Number.NaN, 2]);
+    checkOdd({ type: "number", const: Number.NEGATIVE_INFINITY } as JsonSchema, [Number.NEGATIVE_INFINITY, 1]);
+    checkOdd({ enum: Array.from({ length: 12 }, (_, i) => i).concat([Number.NaN, Number.POSITIVE_INFINITY]) } as JsonSchema, [Number.NaN, Number.POSITIVE_INFINITY, null, 3, 13]);
+    checkOdd({ enum: [Number.NEGATIVE_INFINITY] } as JsonSchema, [null, Number.NEGATIVE_INFINITY]);
   });
 
   it("handles lone surrogates", () => {

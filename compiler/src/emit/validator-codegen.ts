@@ -10,14 +10,21 @@
  *    `NAME_...` so the validators of several tools can share a module. The guard module places
  *    the helpers before the function and imports `deepEqual` and `codePointLength` from
  *    `@agentpolicy/runtime` (the only free names the code uses besides standard globals).
+ *  - Two paths. `NAME_ok(value)` is a boolean pass that checks "is JSON" and "is valid" together:
+ *    JSON-ness is folded into the schema's own tests (`type: "string"` needs nothing more; only
+ *    positions that admit anything are walked by `NAME_isj`), no message is built. It returns
+ *    true only where `validate()` returns `[]` (and, for values made of own enumerable data
+ *    properties, exactly there). Anything else (false, or an exception) runs `NAME_all(value)`,
+ *    the full check in `validate()`'s order that words the messages.
  *  - No schema is walked at run time; regexes are compiled once, when the module loads.
- *  - The valid path allocates nothing for objects, strings and numbers; only `uniqueItems` on
- *    arrays longer than 32 items and `multipleOf` with fractional numbers allocate.
- *  - `$ref` targets become helper functions (a boolean one and a collecting one), so recursive
- *    schemas compile to recursive functions; recursion is bounded because values may nest at
- *    most MAX_VALUE_DEPTH deep and in-place cycles are refused by the plan.
- *  - Total on hostile values: the value is first checked to be JSON; any exception (a throwing
- *    getter, a proxy) is caught and reported as "value cannot be validated".
+ *  - The valid path allocates nothing; only `uniqueItems` on arrays longer than 32 items and
+ *    `multipleOf` with fractional numbers allocate. It uses no closures and no `Object.keys`:
+ *    an object's own keys are visited once, by one `for...in`.
+ *  - `$ref` targets become helper functions (a boolean one, a collecting one, and a fast one that
+ *    takes the depth), so recursive schemas compile to recursive functions; recursion is bounded
+ *    because values may nest at most MAX_VALUE_DEPTH deep and in-place cycles are refused by the plan.
+ *  - Total on hostile values: nothing reads a value before it is known to be JSON (both paths);
+ *    any exception (a throwing getter, a proxy) is caught and reported as "value cannot be validated".
  *  - With `{ typescript: true }` the signature reads `function NAME(value: unknown): string[] | null`
  *    and helpers carry parameter types; the body type-checks under `strict`. Without it the
  *    output is plain JavaScript (for `new Function`, or a `.js` module).
@@ -107,8 +114,18 @@ function jsNumber(n: number): string {
 
 /** `const x = expr;` when `lines` use `x`, else nothing. */
 function bind(x: string, expr: string, lines: readonly string[]): string[] {
-  const used = new RegExp(`\\b${x}\\b`);
-  return lines.some((l) => used.test(l)) ? [`const ${x} = ${expr};`] : [];
+  return mentions(lines, x) ? [`const ${x} = ${expr};`] : [];
+}
+
+/** Do `lines` use the identifier `x` (outside string literals)? */
+function mentions(lines: readonly string[], x: string): boolean {
+  const used = new RegExp(`(?<![\\w$])${x.replace(/[$]/g, "\\$")}(?![\\w$])`);
+  return lines.some((l) => used.test(l.replace(/"(?:[^"\\]|\\.)*"/g, '""')));
+}
+
+/** A primitive as JavaScript source (`Infinity` stays itself: JSON text would make it `null`). */
+function primitiveLiteral(v: string | number | boolean | null): string {
+  return typeof v === "number" ? String(v) : JSON.stringify(v);
 }
 
 function isPrimitive(v: unknown): v is string | number | boolean | null {
@@ -119,7 +136,9 @@ class Generator {
   private readonly helpers = new Map<string, string>();
   private counter = 0;
   private readonly refFunctions = new Map<string, string>();
-  private readonly pendingRefs: { name: string; node: SchemaNode; kind: "bool" | "collect" }[] = [];
+  private readonly pendingRefs: { name: string; node: SchemaNode; kind: RefKind }[] = [];
+  /** Set when fast-path code reads the depth parameter of the `$ref` function being emitted. */
+  private depthUsed = false;
   private readonly patternNames = new Map<PatternInfo, string>();
 
   constructor(
@@ -130,23 +149,42 @@ class Generator {
 
   run(): GeneratedValidator {
     const t = (s: string): string => (this.ts ? s : "");
+    const ok = `${this.fn}_ok`;
+    this.helper(ok, () => {
+      const fast = this.emitFast(this.plan.root, "v", { base: null, off: 0 });
+      return [`function ${ok}(${this.anyParam(valueParam(fast))})${t(": boolean")} {`, ...indent(fast), "  return true;", "}"].join("\n");
+    });
     const body = this.emitNode(this.plan.root, "v0", [], { kind: "collect", finish: `${this.fn}_fmt(e)` });
     this.useFmt();
     this.useJson();
     // Ref functions may require more ref functions: drain the queue.
     for (let i = 0; i < this.pendingRefs.length; i++) this.emitRefFunction(this.pendingRefs[i]);
+    // The full check, with messages: run only when the fast path did not accept the value.
+    const all = `${this.fn}_all`;
+    this.helper(all, () =>
+      [
+        `function ${all}(value${t(": unknown")})${t(": string[] | null")} {`,
+        "  try {",
+        `    const bad = ${this.fn}_json(value, 0);`,
+        `    if (bad !== null) return [${this.fn}_msg(bad[0], bad[1])];`,
+        `    let e${t(": [string, string][] | null")} = null;`,
+        ...(mentions(body, "v0") ? [`    const v0${t(": any")} = value;`] : []),
+        ...indent(indent(body)),
+        `    return e === null ? null : ${this.fn}_fmt(e);`,
+        "  } catch {",
+        `    return [${this.fn}_msg("", ${lit(FixedMessages.internal)})];`,
+        "  }",
+        "}",
+      ].join("\n"),
+    );
     const lines = [
       `function ${this.fn}(value${t(": unknown")})${t(": string[] | null")} {`,
       "  try {",
-      `    const bad = ${this.fn}_json(value, 0);`,
-      `    if (bad !== null) return [${this.fn}_msg(bad[0], bad[1])];`,
-      `    let e${t(": [string, string][] | null")} = null;`,
-      `    const v0${t(": any")} = value;`,
-      ...indent(indent(body)),
-      `    return e === null ? null : ${this.fn}_fmt(e);`,
+      `    if (${ok}(value)) return null;`,
       "  } catch {",
-      `    return [${this.fn}_msg("", ${lit(FixedMessages.internal)})];`,
+      "    // A throwing getter or proxy: the full check says what `validate()` says.",
       "  }",
+      `  return ${all}(value);`,
       "}",
     ];
     return { code: lines.join("\n"), helpers: [...this.helpers.values()] };
@@ -265,6 +303,37 @@ class Generator {
     );
   }
 
+  private useHop(): string {
+    const name = `${this.fn}_hop`;
+    return this.helper(name, () => `const ${name} = Object.prototype.hasOwnProperty;`);
+  }
+
+  /** The fast path's JSON check: `${fn}_json` as a boolean, allocating nothing. */
+  private useIsJson(): string {
+    const f = this.fn;
+    const hop = this.useHop();
+    return this.helper(`${f}_isj`, () =>
+      [
+        `function ${f}_isj(${this.anyParam("v")}, ${this.anyParam("d", "number")})${this.ts ? ": boolean" : ""} {`,
+        '  if (typeof v !== "object") return typeof v === "string" || typeof v === "boolean" || Number.isFinite(v);',
+        "  if (v === null) return true;",
+        `  if (d >= ${MAX_VALUE_DEPTH}) return false;`,
+        "  if (Array.isArray(v)) {",
+        `    for (let i = 0; i < v.length; i++) if (!${f}_isj(v[i], d + 1)) return false;`,
+        "    return true;",
+        "  }",
+        "  const p = Object.getPrototypeOf(v);",
+        "  if (p !== Object.prototype && p !== null && Object.getPrototypeOf(p) !== null) return false;",
+        "  for (const k in v) {",
+        `    if (!${hop}.call(v, k)) continue;`,
+        `    if (!${f}_isj(v[k], d + 1)) return false;`,
+        "  }",
+        "  return true;",
+        "}",
+      ].join("\n"),
+    );
+  }
+
   private useMultipleOf(): string {
     const f = this.fn;
     this.helper(`${f}_dec`, () =>
@@ -354,7 +423,7 @@ class Generator {
 
   private useStringSet(values: readonly (string | number | boolean | null)[]): string {
     const name = `${this.fn}_s${++this.counter}`;
-    this.helper(name, () => `const ${name} = new Set${this.ts ? "<unknown>" : ""}(${JSON.stringify(values)});`);
+    this.helper(name, () => `const ${name} = new Set${this.ts ? "<unknown>" : ""}([${values.map(primitiveLiteral).join(", ")}]);`);
     return name;
   }
 
@@ -364,7 +433,7 @@ class Generator {
     const rest = values.filter((v) => !isPrimitive(v));
     const parts: string[] = [];
     if (prim.length > 8) parts.push(`${this.useStringSet(prim)}.has(${x})`);
-    else for (const p of prim) parts.push(`${x} === ${JSON.stringify(p)}`);
+    else for (const p of prim) parts.push(`${x} === ${primitiveLiteral(p)}`);
     for (const r of rest) parts.push(`deepEqual(${x}, ${this.useConst(r)})`);
     return parts.length === 0 ? "false" : parts.join(" || ");
   }
@@ -382,11 +451,11 @@ class Generator {
 
   // ----- $ref functions
 
-  private refFunction(node: SchemaNode, kind: "bool" | "collect"): string {
+  private refFunction(node: SchemaNode, kind: RefKind): string {
     const key = `${node.id}:${kind}`;
     let name = this.refFunctions.get(key);
     if (name === undefined) {
-      name = `${this.fn}_r${node.id}${kind === "bool" ? "b" : "c"}`;
+      name = `${this.fn}_r${node.id}${kind === "bool" ? "b" : kind === "collect" ? "c" : "f"}`;
       this.refFunctions.set(key, name);
       this.helpers.set(name, ""); // reserve the slot, filled when emitted
       this.pendingRefs.push({ name, node, kind });
@@ -394,10 +463,15 @@ class Generator {
     return name;
   }
 
-  private emitRefFunction(ref: { name: string; node: SchemaNode; kind: "bool" | "collect" }): void {
+  private emitRefFunction(ref: { name: string; node: SchemaNode; kind: RefKind }): void {
     const t = (s: string): string => (this.ts ? s : "");
     let lines: string[];
-    if (ref.kind === "bool") {
+    if (ref.kind === "fast") {
+      this.depthUsed = false;
+      const body = this.emitFast(ref.node, "v", { base: "d", off: 0 });
+      const d = this.depthUsed ? "d" : "_d";
+      lines = [`function ${ref.name}(${this.anyParam(valueParam(body))}, ${this.anyParam(d, "number")})${t(": boolean")} {`, ...indent(body), "  return true;", "}"];
+    } else if (ref.kind === "bool") {
       const body = this.emitNode(ref.node, "v", [], { kind: "bool", onFail: "return false;" });
       lines = [`function ${ref.name}(${this.anyParam("v")})${t(": boolean")} {`, ...indent(body), "  return true;", "}"];
     } else {
@@ -419,6 +493,11 @@ class Generator {
     if (n.bool === true) return [];
     if (n.bool === false) return this.fail(path, lit(FixedMessages.notAllowed), mode);
     if (n.broken !== null) return this.fail(path, lit(n.broken), mode);
+    return [...this.emitOwn(n, v, path, mode), ...this.emitInPlace(n, v, path, mode, null)];
+  }
+
+  /** The keywords that read `v` itself (`type` up to `dependentSchemas`), in `check`'s order. */
+  private emitOwn(n: SchemaNode, v: string, path: Path, mode: Mode): string[] {
     const out: string[] = [];
     const m = n.msg;
 
@@ -429,14 +508,33 @@ class Generator {
     if (n.enumValues !== null) out.push(...this.failIf(`!(${this.equalsAny(v, n.enumValues)})`, path, m.enum, mode));
     if (n.hasConst) out.push(...this.failIf(`!(${this.equalsAny(v, [n.constValue])})`, path, m.const, mode));
 
+    const num = this.numberChecks(n, v, path, mode);
+    if (num.length > 0) out.push(`if (typeof ${v} === "number") {`, ...indent(num), "}");
+    const str = this.stringChecks(n, v, path, mode);
+    if (str.length > 0) out.push(`if (typeof ${v} === "string") {`, ...indent(str), "}");
+
+    const arr = this.emitArray(n, v, path, mode);
+    if (arr.length > 0) out.push(`if (Array.isArray(${v})) {`, ...indent(arr), "}");
+    const obj = this.emitObject(n, v, path, mode);
+    if (obj.length > 0) out.push(`if (typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v})) {`, ...indent(obj), "}");
+    return out;
+  }
+
+  /** `multipleOf` ... `exclusiveMinimum`, for a `v` known to be a number. */
+  private numberChecks(n: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const m = n.msg;
     const num: string[] = [];
     if (n.multipleOf !== null) num.push(...this.failIf(`!${this.useMultipleOf()}(${v}, ${jsNumber(n.multipleOf)})`, path, m.multipleOf, mode));
     if (n.maximum !== null) num.push(...this.failIf(`!(${v} <= ${jsNumber(n.maximum)})`, path, m.maximum, mode));
     if (n.exclusiveMaximum !== null) num.push(...this.failIf(`!(${v} < ${jsNumber(n.exclusiveMaximum)})`, path, m.exclusiveMaximum, mode));
     if (n.minimum !== null) num.push(...this.failIf(`!(${v} >= ${jsNumber(n.minimum)})`, path, m.minimum, mode));
     if (n.exclusiveMinimum !== null) num.push(...this.failIf(`!(${v} > ${jsNumber(n.exclusiveMinimum)})`, path, m.exclusiveMinimum, mode));
-    if (num.length > 0) out.push(`if (typeof ${v} === "number") {`, ...indent(num), "}");
+    return num;
+  }
 
+  /** `maxLength`, `minLength`, `pattern`, for a `v` known to be a string. */
+  private stringChecks(n: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const m = n.msg;
     const str: string[] = [];
     if (n.maxLength !== null) str.push(...this.failIf(`${v}.length > ${n.maxLength} && codePointLength(${v}) > ${n.maxLength}`, path, m.maxLength, mode));
     if (n.minLength !== null) str.push(...this.failIf(`${v}.length < ${2 * n.minLength} && codePointLength(${v}) < ${n.minLength}`, path, m.minLength, mode));
@@ -452,16 +550,21 @@ class Generator {
         }
       }
     }
-    if (str.length > 0) out.push(`if (typeof ${v} === "string") {`, ...indent(str), "}");
+    return str;
+  }
 
-    const arr = this.emitArray(n, v, path, mode);
-    if (arr.length > 0) out.push(`if (Array.isArray(${v})) {`, ...indent(arr), "}");
-    const obj = this.emitObject(n, v, path, mode);
-    if (obj.length > 0) out.push(`if (typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v})) {`, ...indent(obj), "}");
-
+  /**
+   * The in-place keywords (`$ref` up to `unevaluatedProperties`), in `check`'s order. `skip`
+   * leaves out the `$ref` or the first `allOf` member (the fast path checks it first, itself).
+   */
+  private emitInPlace(n: SchemaNode, v: string, path: Path, mode: Mode, skip: "ref" | "allOf0" | null): string[] {
+    const m = n.msg;
+    const out: string[] = [];
     if (n.refBroken !== null) out.push(...this.fail(path, lit(n.refBroken), mode));
-    if (n.ref !== null) out.push(...this.emitRefCall(n.ref, v, path, mode));
-    if (n.allOf !== null) for (const member of n.allOf) out.push(...this.emitNode(member, v, path, mode));
+    if (n.ref !== null && skip !== "ref") out.push(...this.emitRefCall(n.ref, v, path, mode));
+    if (n.allOf !== null) {
+      for (let i = skip === "allOf0" ? 1 : 0; i < n.allOf.length; i++) out.push(...this.emitNode(n.allOf[i], v, path, mode));
+    }
     if (n.anyOf !== null) {
       const any = this.fresh("any");
       out.push(`let ${any} = false;`);
@@ -536,6 +639,14 @@ class Generator {
         out.push(`for (let ${i} = ${prefixCount}; ${i} < ${v}.length; ${i}++) {`, ...indent(bind(x, `${v}[${i}]`, inner)), ...indent(inner), "}");
       }
     }
+    out.push(...this.emitContains(n, v, path, mode));
+    return out;
+  }
+
+  /** `contains` with `minContains`/`maxContains`, for a `v` known to be an array. */
+  private emitContains(n: SchemaNode, v: string, path: Path, mode: Mode): string[] {
+    const m = n.msg;
+    const out: string[] = [];
     if (n.contains !== null) {
       const count = this.fresh("c");
       const i = this.fresh("i");
@@ -629,6 +740,281 @@ class Generator {
       for (const [key, child] of n.dependentSchemas) {
         const inner = this.emitNode(child, v, path, mode);
         if (inner.length > 0) out.push(`if (Object.hasOwn(${v}, ${lit(key)})) {`, ...indent(inner), "}");
+      }
+    }
+    return out;
+  }
+
+  // ----- the fast path: one boolean pass that checks JSON-ness and validity together
+
+  /**
+   * Lines that `return false;` unless `v` is a JSON value (at depth `d`) that `n` accepts.
+   * Falling through means both hold; `false` may also be returned where the answer needs the
+   * full check (the caller then runs it), never `true` where `validate()` would report.
+   * JSON-ness is proven once per value, before anything else reads the value: by the node's
+   * own keywords (type tests, a walk of every item or own key), else by the one in-place
+   * subschema that is always applied (`$ref`, the first `allOf` member), else by `NAME_isj`.
+   */
+  private emitFast(n: SchemaNode, v: string, d: Depth): string[] {
+    if (n.bool === true) return [`if (!${this.useIsJson()}(${v}, ${this.depthCode(d)})) return false;`];
+    if (n.bool === false || n.broken !== null || n.refBroken !== null) return [FAIL];
+    const bool: Mode = { kind: "bool", onFail: FAIL };
+    if (!hasOwnKeywords(n)) {
+      if (n.ref !== null) return [...this.emitFastRef(n.ref, v, d), ...this.emitInPlace(n, v, [], bool, "ref")];
+      if (n.allOf !== null && n.allOf.length > 0) return [...this.emitFast(n.allOf[0], v, d), ...this.emitInPlace(n, v, [], bool, "allOf0")];
+    }
+    return [...this.emitFastOwn(n, v, d), ...this.emitInPlace(n, v, [], bool, null)];
+  }
+
+  /** The depth as an expression. */
+  private depthCode(d: Depth): string {
+    if (d.base === null) return String(d.off);
+    this.depthUsed = true;
+    return d.off === 0 ? d.base : `${d.base} + ${d.off}`;
+  }
+
+  /** An array or object at depth `d` is nested too deeply: "true", "false" or a condition. */
+  private depthExceeded(d: Depth): string {
+    const limit = MAX_VALUE_DEPTH - d.off;
+    if (d.base === null) return limit <= 0 ? "true" : "false";
+    if (limit <= 0) return "true";
+    this.depthUsed = true;
+    return `${d.base} >= ${limit}`;
+  }
+
+  private emitFastRef(target: SchemaNode, v: string, d: Depth): string[] {
+    if (target.bool !== null || target.broken !== null) return this.emitFast(target, v, d);
+    return [`if (!${this.refFunction(target, "fast")}(${v}, ${this.depthCode(d)})) return false;`];
+  }
+
+  private emitFastOwn(n: SchemaNode, v: string, d: Depth): string[] {
+    const bool: Mode = { kind: "bool", onFail: FAIL };
+    const out: string[] = [];
+    // What `v` can still be after the type and enum tests; null: anything (not even JSON).
+    let kinds: Set<Kind> | null = null;
+    let finite = false;
+    if (n.types !== null) {
+      const tests = n.types.map((t) => fastTypeTest(t, v)).filter((t) => t !== "false");
+      if (tests.length === 0) return [FAIL];
+      // `{type: "string", enum: ["a", "b"]}`: the enum test alone decides.
+      const types = n.types;
+      const implied = (values: readonly unknown[] | null): boolean =>
+        values !== null && values.every((x) => isPrimitive(x) && (typeof x !== "number" || Number.isFinite(x)) && types.some((t) => primitiveHasType(x, t)));
+      if (!implied(n.enumValues) && !implied(n.hasConst ? [n.constValue] : null)) out.push(`if (!(${tests.join(" || ")})) return false;`);
+      kinds = new Set(n.types.flatMap(kindsOfType));
+      finite = true;
+    }
+    const narrow = (values: readonly unknown[]): void => {
+      const ks = new Set<Kind>();
+      let allFinite = true;
+      for (const x of values) {
+        const k = kindOfValue(x);
+        ks.add(k);
+        if (k === "number" && !Number.isFinite(x)) allFinite = false;
+      }
+      kinds = kinds === null ? ks : new Set([...kinds].filter((k) => ks.has(k)));
+      if (allFinite) finite = true;
+    };
+    // Comparing with an array or object reads `v`: that waits until `v` is known to be JSON.
+    const deferred: string[] = [];
+    const equality = (values: readonly unknown[]): void => {
+      const test = `if (!(${this.equalsAny(v, values)})) return false;`;
+      if (values.every(isPrimitive)) {
+        out.push(test);
+        narrow(values);
+      } else deferred.push(test);
+    };
+    if (n.enumValues !== null) equality(n.enumValues);
+    if (n.hasConst) equality([n.constValue]);
+    const can = (k: Kind): boolean => kinds === null || kinds.has(k);
+    const branches: { cond: string; lines: string[] }[] = [];
+    if (can("number")) {
+      const lines = [...(finite ? [] : [`if (!Number.isFinite(${v})) return false;`]), ...this.numberChecks(n, v, [], bool)];
+      if (lines.length > 0) branches.push({ cond: `typeof ${v} === "number"`, lines });
+    }
+    if (can("string")) {
+      const lines = this.stringChecks(n, v, [], bool);
+      if (lines.length > 0) branches.push({ cond: `typeof ${v} === "string"`, lines });
+    }
+    // The array branch comes before the object branch, which therefore needs no `!Array.isArray`.
+    if (can("array")) branches.push({ cond: `Array.isArray(${v})`, lines: this.emitFastArray(n, v, d) });
+    if (can("object")) branches.push({ cond: `typeof ${v} === "object" && ${v} !== null`, lines: this.emitFastObject(n, v, d) });
+    const scalar = `${v} === null || typeof ${v} === "string" || typeof ${v} === "boolean" || Number.isFinite(${v})`;
+    if (kinds !== null && kinds.size === 1 && branches.length === 1) return [...out, ...branches[0].lines, ...deferred];
+    branches.forEach((b, i) => out.push(`${i === 0 ? "if" : "} else if"} (${b.cond}) {`, ...indent(b.lines)));
+    if (kinds === null) {
+      if (branches.length === 0) out.push(`if (!(${scalar})) return false;`);
+      else out.push(`} else if (!(${scalar})) {`, `  ${FAIL}`, "}");
+    } else if (branches.length > 0) out.push("}");
+    return [...out, ...deferred];
+  }
+
+  private emitFastArray(n: SchemaNode, v: string, d: Depth): string[] {
+    const deep = this.depthExceeded(d);
+    if (deep === "true") return [FAIL];
+    const out: string[] = deep === "false" ? [] : [`if (${deep}) return false;`];
+    const inner = deeper(d);
+    if (n.maxItems !== null) out.push(`if (${v}.length > ${n.maxItems}) return false;`);
+    if (n.minItems !== null) out.push(`if (${v}.length < ${n.minItems}) return false;`);
+    const prefixCount = n.prefixItems === null ? 0 : n.prefixItems.length;
+    if (n.prefixItems !== null) {
+      n.prefixItems.forEach((child, i) => {
+        const x = this.fresh("v");
+        const lines = this.emitFast(child, x, inner);
+        out.push(`if (${v}.length > ${i}) {`, ...indent(bind(x, `${v}[${i}]`, lines)), ...indent(lines), "}");
+      });
+    }
+    // Every item is read, so holes (read as `undefined`) fail too.
+    const i = this.fresh("i");
+    const x = this.fresh("v");
+    const lines = n.items === null ? [`if (!${this.useIsJson()}(${x}, ${this.depthCode(inner)})) return false;`] : this.emitFast(n.items, x, inner);
+    out.push(`for (let ${i} = ${prefixCount}; ${i} < ${v}.length; ${i}++) {`, ...indent(bind(x, `${v}[${i}]`, lines)), ...indent(lines), "}");
+    // Only now are the items known to be JSON (finite, acyclic): compare and match them.
+    if (n.uniqueItems) out.push(`if (!${this.useUnique()}(${v})) return false;`);
+    out.push(...this.emitContains(n, v, [], { kind: "bool", onFail: FAIL }));
+    return out;
+  }
+
+  /**
+   * Own keys are visited once, with `for...in` (whose `hasOwnProperty` test V8 reduces to a map
+   * check): each key the schema names sets a bit, the other values are checked on the spot.
+   * A bit set means "own and enumerable"; a named key that is not enumerated but still reachable
+   * (`in`, or own for names `Object.prototype` has) may be a non-enumerable own property, which
+   * `validate()` would see through `Object.hasOwn`: the fast path gives up on it.
+   */
+  private emitFastObject(n: SchemaNode, v: string, d: Depth): string[] {
+    const deep = this.depthExceeded(d);
+    if (deep === "true") return [FAIL];
+    const out: string[] = deep === "false" ? [] : [`if (${deep}) return false;`];
+    const inner = deeper(d);
+    const bool: Mode = { kind: "bool", onFail: FAIL };
+    const hop = this.useHop();
+    const p = this.fresh("p");
+    const wordName = (w: number): string => `${p}s${w}`;
+    const wordOf = (j: number): string => wordName(Math.floor(j / 30));
+    const names = objectNames(n);
+    const dispatch = names.length <= MAX_DISPATCH_NAMES;
+    const props = n.properties ?? [];
+    const bit = (name: string): string => {
+      const j = names.indexOf(name);
+      return `(${wordOf(j)} & ${1 << j % 30})`;
+    };
+    const own = (name: string): string => (dispatch ? `${bit(name)} !== 0` : `${hop}.call(${v}, ${lit(name)})`);
+
+    // A `name in v` test first: it lets V8 know the object's map, so that reading the prototype
+    // below becomes a constant. The test reads no value (no getter runs before the prototype is checked).
+    let probe: { name: string; flag: string | null } | null = null;
+    if (dispatch) {
+      const first = names.find((x) => !(x in Object.prototype));
+      if (first !== undefined) {
+        const required = n.required !== null && n.required.includes(first);
+        probe = { name: first, flag: required ? null : this.fresh("h") };
+        out.push(probe.flag === null ? `if (!(${lit(first)} in ${v})) return false;` : `const ${probe.flag} = ${lit(first)} in ${v};`);
+      }
+    }
+    out.push(`const ${p} = Object.getPrototypeOf(${v});`, `if (${p} !== Object.prototype && ${p} !== null && Object.getPrototypeOf(${p}) !== null) return false;`);
+
+    if (!dispatch) {
+      if (n.required !== null) for (const r of n.required) out.push(`if (!${own(r)}) return false;`);
+      if (n.dependentRequired !== null) {
+        for (const [key, deps] of n.dependentRequired) {
+          if (deps.length > 0) out.push(`if (${own(key)} && !(${deps.map(own).join(" && ")})) return false;`);
+        }
+      }
+      for (const [key, child] of props) {
+        const x = this.fresh("v");
+        const lines = this.emitFast(child, x, inner);
+        out.push(`if (${own(key)}) {`, ...indent(bind(x, `${v}[${lit(key)}]`, lines)), ...indent(lines), "}");
+      }
+    }
+
+    // The loop over own keys.
+    const k = this.fresh("k");
+    const x = this.fresh("v");
+    const words = dispatch ? Math.ceil(names.length / 30) : 0;
+    const count = n.maxProperties !== null || n.minProperties !== null ? this.fresh("c") : null;
+    const body: string[] = [];
+    if (count !== null) body.push(`${count}++;`);
+    if (n.propertyNames !== null) body.push(...this.emitNode(n.propertyNames, k, [], bool));
+    const matched = n.patternProperties !== null ? this.fresh("pm") : null;
+    if (n.patternProperties !== null && matched !== null) {
+      body.push(`let ${matched} = false;`);
+      for (const [pi, child] of n.patternProperties) {
+        if (pi.regex === null) {
+          body.push(FAIL);
+          continue;
+        }
+        const re = this.useRegex(pi);
+        if (!pi.safe) body.push(`if (${this.tooLong(k)}) return false;`);
+        body.push(`if (${re}.test(${k})) {`, `  ${matched} = true;`, ...indent(this.emitFast(child, x, inner)), "}");
+      }
+    }
+    const extra = n.additionalProperties === null ? [`if (!${this.useIsJson()}(${x}, ${this.depthCode(inner)})) return false;`] : this.emitFast(n.additionalProperties, x, inner);
+    // The value is read where it is needed: up front for patterns, else by the extra keys only.
+    const extraGuarded = matched === null ? [...bind(x, `${v}[${k}]`, extra), ...extra] : [`if (!${matched}) {`, ...indent(extra), "}"];
+    if (dispatch) {
+      const propSet = new Set(props.map(([key]) => key));
+      const setBit = (name: string): string => {
+        const j = names.indexOf(name);
+        return `${wordOf(j)} |= ${1 << j % 30};`;
+      };
+      const chain = (list: readonly string[], rest: readonly string[]): string[] => {
+        if (list.length === 0) return [...rest];
+        const lines: string[] = [];
+        list.forEach((name, j) => lines.push(`${j === 0 ? "if" : "} else if"} (${k} === ${lit(name)}) {`, `  ${setBit(name)}`));
+        if (rest.length > 0) lines.push("} else {", ...indent(rest));
+        lines.push("}");
+        return lines;
+      };
+      const others = names.filter((name) => !propSet.has(name));
+      body.push(...chain([...propSet], chain(others, []).concat(extraGuarded)));
+    } else {
+      const known = props.length === 0 ? null : this.nameIn(k, new Set(props.map(([key]) => key)));
+      body.push(...(known === null ? extraGuarded : [`if (!(${known})) {`, ...indent(extraGuarded), "}"]));
+    }
+    const bodyRead = matched === null ? [] : bind(x, `${v}[${k}]`, body);
+    for (let w = 0; w < words; w++) out.push(`let ${wordName(w)} = 0;`);
+    if (count !== null) out.push(`let ${count} = 0;`);
+    out.push(`for (const ${k} in ${v}) {`, `  if (!${hop}.call(${v}, ${k})) continue;`, ...indent(bodyRead), ...indent(body), "}");
+
+    if (dispatch) {
+      // Required names were enumerated; the other named keys are absent (not merely not enumerable).
+      const required = new Set(n.required ?? []);
+      const req = names.map((name, j) => (required.has(name) ? j : -1)).filter((j) => j >= 0);
+      for (let w = 0; w < words; w++) {
+        let mask = 0;
+        for (const j of req) if (Math.floor(j / 30) === w) mask |= 1 << j % 30;
+        if (mask !== 0) out.push(`if ((${wordName(w)} & ${mask}) !== ${mask}) return false;`);
+      }
+      for (const name of names) {
+        if (required.has(name)) continue;
+        const reachable = probe !== null && probe.name === name && probe.flag !== null ? probe.flag : name in Object.prototype ? `${hop}.call(${v}, ${lit(name)})` : `${lit(name)} in ${v}`;
+        out.push(`if (${bit(name)} === 0 && ${reachable}) return false;`);
+      }
+      if (n.dependentRequired !== null) {
+        for (const [key, deps] of n.dependentRequired) {
+          if (deps.length > 0) out.push(`if (${own(key)} && !(${deps.map(own).join(" && ")})) return false;`);
+        }
+      }
+    }
+    if (count !== null) {
+      if (n.maxProperties !== null) out.push(`if (${count} > ${n.maxProperties}) return false;`);
+      if (n.minProperties !== null) out.push(`if (${count} < ${n.minProperties}) return false;`);
+    }
+    if (dispatch) {
+      const required = new Set(n.required ?? []);
+      for (const [key, child] of props) {
+        const y = this.fresh("v");
+        const lines = this.emitFast(child, y, inner);
+        const read = [...bind(y, `${v}[${lit(key)}]`, lines), ...lines];
+        if (required.has(key)) out.push("{", ...indent(read), "}");
+        else out.push(`if (${own(key)}) {`, ...indent(read), "}");
+      }
+    }
+    if (n.dependentSchemas !== null) {
+      for (const [key, child] of n.dependentSchemas) {
+        const lines = this.emitNode(child, v, [], bool);
+        if (lines.length > 0) out.push(`if (${own(key)}) {`, ...indent(lines), "}");
       }
     }
     return out;
@@ -775,6 +1161,127 @@ class Generator {
     }
     return or(parts);
   }
+}
+
+type RefKind = "bool" | "collect" | "fast";
+
+/** The fast path gives up (the full check then runs). */
+const FAIL = "return false;";
+
+/** The name of a fast function's parameter `v`: `_v` where the body only fails (and so never reads it). */
+function valueParam(body: readonly string[]): string {
+  return body.every((l) => l === FAIL) ? "_v" : "v";
+}
+
+/** Objects whose schema names at most this many keys are checked with one dispatching loop. */
+const MAX_DISPATCH_NAMES = 32;
+
+/** Nesting depth of a value in fast-path code: `base + off`, `base` a parameter name or null (0). */
+interface Depth {
+  readonly base: string | null;
+  readonly off: number;
+}
+
+function deeper(d: Depth): Depth {
+  return { base: d.base, off: d.off + 1 };
+}
+
+/** JSON kinds of value (numbers: finite or not). */
+type Kind = "string" | "number" | "boolean" | "null" | "array" | "object";
+
+function kindsOfType(t: string): Kind[] {
+  switch (t) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "null":
+    case "array":
+    case "object":
+      return [t];
+    case "integer":
+      return ["number"];
+    default:
+      return [];
+  }
+}
+
+/** Does a JSON primitive have type `t` (as `hasType` in manifest/validate.ts)? */
+function primitiveHasType(x: string | number | boolean | null, t: string): boolean {
+  switch (t) {
+    case "string":
+    case "number":
+    case "boolean":
+      return typeof x === t;
+    case "integer":
+      return Number.isInteger(x);
+    case "null":
+      return x === null;
+    default:
+      return false;
+  }
+}
+
+function kindOfValue(x: unknown): Kind {
+  if (x === null) return "null";
+  if (typeof x === "string" || typeof x === "number" || typeof x === "boolean") return typeof x as Kind;
+  return Array.isArray(x) ? "array" : "object";
+}
+
+/** Like `typeTest`, but a number must also be finite (so the test proves the value is JSON, or an array or object). */
+function fastTypeTest(t: string, v: string): string {
+  switch (t) {
+    case "number":
+      return `Number.isFinite(${v})`;
+    case "object":
+      return `(typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v}))`;
+    default:
+      return typeTest(t, v);
+  }
+}
+
+/** Does the node have keywords of its own (beyond in-place applicators)? */
+function hasOwnKeywords(n: SchemaNode): boolean {
+  return (
+    n.types !== null ||
+    n.enumValues !== null ||
+    n.hasConst ||
+    n.multipleOf !== null ||
+    n.maximum !== null ||
+    n.exclusiveMaximum !== null ||
+    n.minimum !== null ||
+    n.exclusiveMinimum !== null ||
+    n.maxLength !== null ||
+    n.minLength !== null ||
+    n.pattern !== null ||
+    n.maxItems !== null ||
+    n.minItems !== null ||
+    n.uniqueItems ||
+    n.prefixItems !== null ||
+    n.items !== null ||
+    n.contains !== null ||
+    n.maxProperties !== null ||
+    n.minProperties !== null ||
+    n.required !== null ||
+    n.dependentRequired !== null ||
+    n.properties !== null ||
+    n.patternProperties !== null ||
+    n.additionalProperties !== null ||
+    n.propertyNames !== null ||
+    n.dependentSchemas !== null
+  );
+}
+
+/** Every key whose presence an object node tests: `properties` first, in order, then the rest. */
+function objectNames(n: SchemaNode): string[] {
+  const names = new Set<string>();
+  for (const [key] of n.properties ?? []) names.add(key);
+  for (const r of n.required ?? []) names.add(r);
+  for (const [key, deps] of n.dependentRequired ?? []) {
+    names.add(key);
+    for (const dep of deps) names.add(dep);
+  }
+  for (const [key] of n.dependentSchemas ?? []) names.add(key);
+  return [...names];
 }
 
 /** Per-key (per-index) predicate state for `unevaluated*`. */
