@@ -1,5 +1,5 @@
 /** `agentpolicy compile FILE... --out DIR [--emit ts|js]` */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { generateGuard } from "../emit/generate.js";
 import { checkFile, type CheckedPolicy } from "../program.js";
@@ -49,7 +49,10 @@ export async function runCompile(files: readonly string[], options: CompileOptio
   return ExitCode.ok;
 }
 
+/** Writes through a temporary file and a rename, so a reader never sees a half-written module. */
 function write(file: string, text: string): string {
-  writeFileSync(file, text);
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, text);
+  renameSync(partial, file);
   return file;
 }
