@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile, appendFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm, symlink, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   auditHash,
@@ -169,3 +171,145 @@ describe("CallbackAuditSink", () => {
     expect(verifyAuditLog(seen.map((r) => canonicalJson(r)).join("\n"))).toEqual({ ok: true, records: 4 });
   });
 });
+
+/** Arbitrary JSON-like values, strings of any code units (lone surrogates, controls, non-ASCII). */
+const anyText = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 20 }),
+  fc.string({ unit: fc.constantFrom("a", "é", "€", "😀", "\ud800", '"', "\\", "\n", "\u2028"), maxLength: 40 }),
+);
+const anyJson = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    anyText,
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie("value"), { maxLength: 4 }),
+    fc.dictionary(anyText, tie("value"), { maxKeys: 5 }),
+  ),
+})).value;
+const anyEntry: fc.Arbitrary<AuditEntry> = fc
+  .record({
+    time: fc.integer(),
+    request: fc.record(
+      { agent: anyText, tool: anyText, args: anyJson, context: anyJson, session: anyText, callId: anyText },
+      { requiredKeys: ["agent", "tool", "session"] },
+    ),
+    decision: fc.record({
+      effect: fc.constantFrom("allow" as const, "deny" as const, "review" as const),
+      rules: fc.array(anyText, { maxLength: 3 }),
+      reasons: fc.array(anyText, { maxLength: 3 }),
+      limit: fc.constant(null),
+      errors: fc.array(fc.record({ rule: anyText, message: anyText }), { maxLength: 2 }),
+      policy: anyText,
+      policyHash: anyText,
+    }),
+    review: fc.option(fc.record({ status: fc.constant("timeout" as const), afterMs: fc.nat() }), { nil: undefined }),
+    // members an entry should not have, which sealing must treat exactly as `{ ...entry, prev, hash }` does
+    prev: fc.option(anyText, { nil: undefined }),
+    hash: fc.option(anyText, { nil: undefined }),
+    aaa: fc.option(anyJson, { nil: undefined }),
+    gap: fc.option(anyJson, { nil: undefined }), // between `decision` and `hash`
+    hat: fc.option(anyJson, { nil: undefined }), // between `hash` and `prev`
+    zzz: fc.option(anyJson, { nil: undefined }),
+  })
+  .map((e) => e as AuditEntry);
+
+describe("sealing and writing, against the definition", () => {
+  it("seals as sha256(prev + \\n + canonical JSON of { ...entry, prev }), and a file holds exactly the canonical lines", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyEntry, { minLength: 1, maxLength: 4 }), async (entries) => {
+        const path = join(dir, `prop-${run++}.jsonl`);
+        const file = new FileAuditSink(path);
+        const memory = new MemoryAuditSink();
+        for (const e of entries) {
+          await file.write(e);
+          await memory.write(e);
+        }
+        await file.close();
+        let prev = GENESIS_HASH;
+        for (const [i, e] of entries.entries()) {
+          const { hash: _h, ...unsealed } = { ...e, prev } as Record<string, unknown>;
+          const expected = createHash("sha256").update(`${prev}\n${canonicalJson(unsealed)}`, "utf8").digest("hex");
+          expect(memory.records[i].hash).toBe(expected);
+          expect(memory.records[i]).toEqual({ ...e, prev, hash: expected });
+          prev = expected;
+        }
+        const text = await readFile(path, "utf8");
+        expect(text).toBe(memory.text());
+        expect(verifyAuditLog(text)).toEqual({ ok: true, records: entries.length });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("writes records of any size and any characters byte for byte (past the scratch buffers too)", async () => {
+    const path = join(dir, "sizes.jsonl");
+    const file = new FileAuditSink(path);
+    const memory = new MemoryAuditSink();
+    // "€" is 3 bytes in UTF-8, "😀" 4 (2 code units): around 16 KiB and past 1 MiB of UTF-8
+    for (const [n, unit] of [[10, "a"], [5_400, "€"], [5_500, "€"], [4_200, "😀"], [400_000, "€"], [3, "\ud800x"], [20, "a"]] as const) {
+      const e = entry(n, { request: { agent: "r", tool: "a.x", args: { blob: unit.repeat(n) }, session: "" } });
+      await file.write(e);
+      await memory.write(e);
+    }
+    await file.close();
+    const text = await readFile(path, "utf8");
+    expect(text).toBe(memory.text());
+    expect(verifyAuditLog(text)).toEqual({ ok: true, records: 7 });
+  });
+});
+
+describe("FileAuditSink: one writer per file", () => {
+  it("hands the line to the OS before write returns", async () => {
+    const path = join(dir, "sync.jsonl");
+    const sink = new FileAuditSink(path);
+    const written = sink.write(entry(0));
+    expect(readFileSync(path, "utf8")).toBe(sealedLine(entry(0), GENESIS_HASH));
+    await written;
+    await sink.close();
+  });
+
+  it("shares one chain between sinks of the same file, whatever the path's spelling", async () => {
+    const path = join(dir, "shared.jsonl");
+    await writeFile(path, "");
+    const alias = join(dir, "alias.jsonl");
+    await symlink(path, alias);
+    const one = new FileAuditSink(path);
+    const two = new FileAuditSink(join(dir, ".", "alias.jsonl"));
+    for (let i = 0; i < 6; i++) await (i % 2 === 0 ? one : two).write(entry(i));
+    await one.close();
+    await two.write(entry(6)); // the other sink keeps the file open
+    await two.close();
+    const three = new FileAuditSink(alias); // all closed: a new writer continues from the file
+    await three.write(entry(7));
+    await three.close();
+    const text = await readFile(path, "utf8");
+    expect(verifyAuditLog(text)).toEqual({ ok: true, records: 8 });
+    expect(text.trimEnd().split("\n").map((l) => (JSON.parse(l) as AuditRecord).time - 1_700_000_000_000)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("a sink that cannot open its file is broken for good", async () => {
+    const sink = new FileAuditSink(dir); // a directory
+    await expect(sink.write(entry(0))).rejects.toThrow();
+    await expect(sink.write(entry(1))).rejects.toThrow(/unusable/);
+    await sink.close();
+  });
+});
+
+describe("MemoryAuditSink", () => {
+  it("rejects an entry with no canonical form and goes on with the chain", async () => {
+    const sink = new MemoryAuditSink();
+    await sink.write(entry(0));
+    await expect(sink.write(entry(1, { time: Infinity }))).rejects.toThrow();
+    await sink.write(entry(2));
+    expect(sink.records).toHaveLength(2);
+    expect(verifyAuditLog(sink.text())).toEqual({ ok: true, records: 2 });
+  });
+});
+
+/** The line a record sealed after `prev` takes in a log. */
+function sealedLine(e: AuditEntry, prev: string): string {
+  return `${canonicalJson(sealAuditRecord(e, prev))}\n`;
+}

@@ -7,10 +7,9 @@
  * Sinks write each record as one line of canonical JSON.
  */
 
-import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
-import { canonicalJson } from "./canonical-json.js";
+import * as crypto from "node:crypto";
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { canonicalJson, CanonicalJsonWriter, sortCodeUnits } from "./canonical-json.js";
 import type { Decision } from "./types.js";
 
 /** The `prev` of the first record of a chain. */
@@ -54,16 +53,124 @@ export interface AuditSink {
   close?(): Promise<void>;
 }
 
+/** Lower-case hex SHA-256 of `data` (a string as UTF-8); one-shot `crypto.hash` where Node has it (≥ 20.12). */
+const sha256Hex: (data: string | Buffer) => string =
+  typeof crypto.hash === "function"
+    ? (data) => crypto.hash("sha256", data, "hex")
+    : (data) => crypto.createHash("sha256").update(data).digest("hex");
+
 /** `sha256(prev + "\n" + canonicalJson(record without hash))`, lower-case hex. */
 export function auditHash(prev: string, recordWithoutHash: object): string {
   const { hash: _ignored, ...rest } = recordWithoutHash as Readonly<Record<string, unknown>>;
-  return createHash("sha256").update(`${prev}\n${canonicalJson(rest)}`, "utf8").digest("hex");
+  return sha256Hex(`${prev}\n${canonicalJson(rest)}`);
 }
+
+/** Shared by every sink: sealing is synchronous, so one record at a time uses it. */
+const sharedWriter = new CanonicalJsonWriter();
+/** Whether `sharedWriter` is in use (a getter of an entry being sealed may seal another one). */
+let sharedWriterBusy = false;
+
+interface HashInput {
+  /** Holds the input; its bytes are valid until the next record is sealed. */
+  readonly writer: CanonicalJsonWriter;
+  /** Byte offset of the opening brace of `C`. */
+  readonly open: number;
+  /** Byte offset where the `hash` member goes. */
+  readonly split: number;
+}
+
+/**
+ * Writes the hash input of `entry` sealed after `prev` (from empty): the UTF-8 of
+ * `prev + "\n" + C`, where `C` is the canonical JSON of `{ ...entry, prev }` without `hash`.
+ * Each value is read and canonicalized once, and no copy of the entry is made. Returns where
+ * the `hash` member goes: the byte offset of the first member that sorts after `hash` (or of
+ * the closing brace), and the offset of the opening brace. Throws `EvaluationError` when the
+ * entry has no canonical JSON form.
+ */
+function writeHashInput(entry: AuditEntry, prev: string): HashInput {
+  const shared = !sharedWriterBusy;
+  if (shared) sharedWriterBusy = true;
+  try {
+    return writeMembers(shared ? sharedWriter : new CanonicalJsonWriter(), entry, prev);
+  } finally {
+    if (shared) sharedWriterBusy = false;
+  }
+}
+
+function writeMembers(writer: CanonicalJsonWriter, entry: AuditEntry, prev: string): HashInput {
+  const fields = entry as unknown as Readonly<Record<string, unknown>>;
+  const names = Object.keys(entry ?? {});
+  let n = 0;
+  for (let i = 0; i < names.length; i++) if (names[i] !== "prev" && names[i] !== "hash") names[n++] = names[i];
+  names.length = n;
+  names.push("prev");
+  sortCodeUnits(names);
+  writer.reset();
+  writer.raw(prev);
+  writer.byte(0x0a);
+  const open = writer.length;
+  writer.byte(0x7b);
+  let split = -1;
+  let first = true;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const value = name === "prev" ? prev : fields[name];
+    if (value === undefined) continue;
+    if (!first) writer.byte(0x2c);
+    // INVARIANT: `<` on strings is the UTF-16 code unit order of canonical JSON.
+    if (split < 0 && name > "hash") split = writer.length;
+    first = false;
+    writer.memberName(name);
+    writer.value(value);
+  }
+  if (split < 0) split = writer.length;
+  writer.byte(0x7d);
+  return { writer, open, split };
+}
+
+/** Bytes of the `"hash":"<64 hex>"` member, and of its start. */
+const HASH_MEMBER_BYTES = 73;
+const HASH_MEMBER_PREFIX = Buffer.from('"hash":"', "latin1");
+let lineBuffer = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * Seals `entry` after `prev`: its hash, and its line (canonical JSON with `hash`, and `\n`) as
+ * UTF-8 copied from the hash input around the new `hash` member. `line` is a view of a buffer
+ * shared by every sink, valid until the next call (writes are synchronous, so nothing else runs
+ * in between). Throws `EvaluationError` like `writeHashInput`.
+ */
+function encodeRecord(entry: AuditEntry, prev: string): { readonly hash: string; readonly line: Buffer } {
+  const { writer, open, split } = writeHashInput(entry, prev);
+  const input = writer.bytes();
+  const hash = sha256Hex(input);
+  const size = input.length - open + HASH_MEMBER_BYTES + 2;
+  if (size > lineBuffer.length) lineBuffer = Buffer.allocUnsafe(Math.max(size, 2 * lineBuffer.length));
+  const line = lineBuffer;
+  // `{` and the members before `hash` (with the comma that follows them when members follow `hash`)
+  let at = input.copy(line, 0, open, split);
+  const before = split - open > 1;
+  const after = input[split] !== 0x7d;
+  if (before && !after) line[at++] = 0x2c;
+  for (let i = 0; i < HASH_MEMBER_PREFIX.length; i++) line[at++] = HASH_MEMBER_PREFIX[i];
+  for (let i = 0; i < hash.length; i++) line[at++] = hash.charCodeAt(i);
+  line[at++] = 0x22;
+  if (after) line[at++] = 0x2c;
+  // the members after `hash`, and `}`
+  at += input.copy(line, at, split, input.length);
+  line[at++] = 0x0a;
+  if (lineBuffer.length > LINE_BUFFER_KEPT_BYTES) lineBuffer = Buffer.allocUnsafe(16 * 1024);
+  return { hash, line: line.subarray(0, at) };
+}
+
+/** A line buffer up to this size is kept for the next record; a larger one is let go. */
+const LINE_BUFFER_KEPT_BYTES = 1 << 20;
 
 /** Seals `entry` after `prev`. Throws `EvaluationError` when the entry has no canonical JSON form. */
 export function sealAuditRecord(entry: AuditEntry, prev: string): AuditRecord {
-  const unsealed = { ...entry, prev };
-  return { ...unsealed, hash: auditHash(prev, unsealed) };
+  const hash = sha256Hex(writeHashInput(entry, prev).writer.bytes());
+  // `{ ...entry, prev, hash }`; `Object.assign` is many times faster in V8, and equal unless the
+  // entry has an own `__proto__` member (which assignment would treat as the prototype)
+  return entry != null && Object.hasOwn(entry, "__proto__") ? { ...entry, prev, hash } : Object.assign({}, entry, { prev, hash });
 }
 
 /** One record as a JSON Lines line (canonical JSON and `\n`). */
@@ -71,13 +178,22 @@ export function auditLine(record: AuditRecord): string {
   return `${canonicalJson(record)}\n`;
 }
 
+/** The settled result of a sink that did its work synchronously. */
+const DONE: Promise<void> = Promise.resolve();
+
 /** Keeps sealed records in memory (tests, `agentpolicy test`, short-lived hosts). */
 export class MemoryAuditSink implements AuditSink {
   readonly records: AuditRecord[] = [];
 
-  async write(entry: AuditEntry): Promise<void> {
-    const prev = this.records.length === 0 ? GENESIS_HASH : this.records[this.records.length - 1].hash;
-    this.records.push(sealAuditRecord(entry, prev));
+  /** Seals and keeps the record synchronously; the promise is already settled when returned. */
+  write(entry: AuditEntry): Promise<void> {
+    try {
+      const prev = this.records.length === 0 ? GENESIS_HASH : this.records[this.records.length - 1].hash;
+      this.records.push(sealAuditRecord(entry, prev));
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The records as a JSON Lines log, as a file sink would have written them. */
@@ -107,68 +223,135 @@ export class CallbackAuditSink implements AuditSink {
 /**
  * An append-only JSON Lines file. Opening an existing file continues its chain from its last
  * record (which must be a complete, self-consistent record; otherwise every write fails).
- * Writes are serialized in call order; `write` resolves after `FileHandle.write` has handed the
- * whole line to the OS. After an I/O error the sink is broken: the chain's state on disk is unknown,
- * so every later write fails (fail closed). One writer per file.
+ *
+ * `write` seals the record and appends its line with `fs.writeSync` on a descriptor opened once
+ * (`O_APPEND`), before it returns: the returned promise is already settled, and when it resolves
+ * the whole line has been handed to the OS (written to the kernel, not necessarily flushed to
+ * disk: there is no `fsync`). Writes are therefore in call order, and a write blocks the event
+ * loop for one `write(2)` (microseconds on a local disk; mind network file systems). The first
+ * write opens the file and reads its last record, also synchronously.
+ *
+ * One writer per file: sinks of one process that open the same file (same device and inode)
+ * share one descriptor and one chain, so their records interleave into a single valid chain;
+ * the descriptor is closed when the last of them closes. Another process must not append to
+ * the file at the same time. After an I/O error the sink is broken: the chain's state on disk
+ * is unknown, so every later write fails (fail closed). An entry with no canonical JSON form is
+ * rejected without breaking anything.
  */
 export class FileAuditSink implements AuditSink {
-  private state: Promise<{ handle: FileHandle; prev: string }> | null = null;
-  private queue: Promise<void> = Promise.resolve();
+  private writer: FileWriter | null = null;
   private broken: Error | null = null;
 
   constructor(readonly path: string) {}
 
   write(entry: AuditEntry): Promise<void> {
-    const job = this.queue.then(async () => {
-      if (this.broken !== null) throw new Error(`audit log ${this.path} is unusable: ${this.broken.message}`);
-      const state = await this.opened();
-      const record = sealAuditRecord(entry, state.prev);
-      const bytes = Buffer.from(auditLine(record), "utf8");
-      try {
-        let written = 0;
-        while (written < bytes.length) {
-          const { bytesWritten } = await state.handle.write(bytes, written, bytes.length - written, null);
-          written += bytesWritten;
-        }
-      } catch (error) {
-        this.broken = error as Error;
-        throw error;
-      }
-      state.prev = record.hash;
-    });
-    this.queue = job.catch(() => undefined);
-    return job;
-  }
-
-  async close(): Promise<void> {
-    await this.queue;
-    const state = this.state;
-    this.state = null;
-    if (state !== null) await (await state.catch(() => null))?.handle.close();
-  }
-
-  private opened(): Promise<{ handle: FileHandle; prev: string }> {
-    if (this.state === null) {
-      this.state = (async () => {
-        const handle = await open(this.path, "a+", 0o600);
-        try {
-          return { handle, prev: await lastHash(handle, this.path) };
-        } catch (error) {
-          await handle.close();
-          throw error;
-        }
-      })();
-      this.state.catch((error: Error) => {
-        this.broken = error;
-      });
+    try {
+      this.append(entry);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.state;
+  }
+
+  /** Releases the file; the last sink of a file closes its descriptor. A later `write` opens it again. */
+  async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = null;
+    writer?.release();
+  }
+
+  /** `write`, synchronously: throws instead of rejecting. */
+  private append(entry: AuditEntry): void {
+    if (this.broken !== null) throw new Error(`audit log ${this.path} is unusable: ${this.broken.message}`);
+    const writer = this.writer ?? this.open();
+    try {
+      writer.append(entry, this.path);
+    } catch (error) {
+      if (writer.broken !== null) this.broken = writer.broken;
+      throw error;
+    }
+  }
+
+  private open(): FileWriter {
+    try {
+      const writer = FileWriter.acquire(this.path);
+      this.writer = writer;
+      return writer;
+    } catch (error) {
+      this.broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
   }
 }
 
-/** The `hash` of the file's last record, or `GENESIS_HASH` for an empty file. */
-async function lastHash(handle: FileHandle, path: string): Promise<string> {
-  const { size } = await handle.stat();
+/** The one writer of an audit file in this process: its descriptor and the hash of its last record. */
+class FileWriter {
+  /** Open writers by `device:inode`. */
+  private static readonly open = new Map<string, FileWriter>();
+
+  broken: Error | null = null;
+  private users = 1;
+
+  private constructor(
+    private readonly fd: number,
+    private readonly id: string,
+    private prev: string,
+  ) {}
+
+  /** Opens `path` (creating it, mode 0600), or joins the writer that already has it open. Throws. */
+  static acquire(path: string): FileWriter {
+    const fd = openSync(path, "a+", 0o600);
+    let writer: FileWriter;
+    try {
+      const stat = fstatSync(fd, { bigint: true });
+      const id = `${stat.dev}:${stat.ino}`;
+      const shared = FileWriter.open.get(id);
+      if (shared !== undefined) {
+        closeSync(fd);
+        shared.users++;
+        return shared;
+      }
+      writer = new FileWriter(fd, id, lastHash(fd, Number(stat.size), path));
+    } catch (error) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed, or the first error is the one to report anyway
+      }
+      throw error;
+    }
+    FileWriter.open.set(writer.id, writer);
+    return writer;
+  }
+
+  /** Seals `entry` and appends its line. Throws; an I/O error breaks the writer. */
+  append(entry: AuditEntry, path: string): void {
+    if (this.broken !== null) throw new Error(`audit log ${path} is unusable: ${this.broken.message}`);
+    const sealed = encodeRecord(entry, this.prev);
+    const bytes = sealed.line;
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        const n = writeSync(this.fd, bytes, written, bytes.length - written, null);
+        if (n <= 0) throw new Error(`audit log ${path}: write made no progress`);
+        written += n;
+      }
+    } catch (error) {
+      this.broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
+    this.prev = sealed.hash;
+  }
+
+  release(): void {
+    if (--this.users > 0) return;
+    FileWriter.open.delete(this.id);
+    closeSync(this.fd);
+  }
+}
+
+/** The `hash` of the last record of the file open at `fd`, or `GENESIS_HASH` for an empty file. */
+function lastHash(fd: number, size: number, path: string): string {
   if (size === 0) return GENESIS_HASH;
   const chunk = 64 * 1024;
   let end = size;
@@ -177,7 +360,7 @@ async function lastHash(handle: FileHandle, path: string): Promise<string> {
   for (;;) {
     const start = Math.max(0, end - chunk);
     const buffer = Buffer.alloc(end - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    const bytesRead = readSync(fd, buffer, 0, buffer.length, start);
     tail = Buffer.concat([buffer.subarray(0, bytesRead), tail]);
     end = start;
     if (tail[tail.length - 1] !== 0x0a) throw new Error(`audit log ${path} ends with an incomplete record`);

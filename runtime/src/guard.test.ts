@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileAuditSink, MemoryAuditSink, verifyAuditLog } from "./audit.js";
 import type { AuditRecord, AuditSink } from "./audit.js";
@@ -9,6 +10,7 @@ import { PolicyDenied } from "./errors.js";
 import { createGuard } from "./guard.js";
 import type { GuardOptions, Reviewer } from "./guard.js";
 import { MemoryStore } from "./memory-store.js";
+import type { LimitStore } from "./store.js";
 import type { SpanAttributeValue, TracerLike } from "./telemetry.js";
 import { LimitKeyError } from "./types.js";
 import type { Decision, LimitCheck, PolicyProgram, SessionView, ToolRequest, UsageCharge, Verdict } from "./types.js";
@@ -547,5 +549,69 @@ describe("createGuard: usage", () => {
     expect((await guard.recordUsage(null as never)).ok).toBe(false);
     const throwing = createGuard({ ...program, chargesFor: () => { throw new Error("no price"); } });
     expect(await throwing.recordUsage({ agent: "r", inputTokens: 1, outputTokens: 1 })).toEqual({ ok: false, error: "no price" });
+  });
+});
+
+describe("createGuard: the synchronous path over a MemoryStore", () => {
+  /** A store that answers through promises only (the path every other store takes). */
+  const asyncOnly = (inner: MemoryStore): LimitStore => ({
+    sessionView: (s) => inner.sessionView(s),
+    admit: (a) => inner.admit(a),
+    check: (a) => inner.check(a),
+    charge: (c, t) => inner.charge(c, t),
+  });
+  const requestArb = fc.record({
+    tool: fc.constantFrom("a.x", "a.y", "a.secret", "a.send", "a.by", "a.nope"),
+    dt: fc.constantFrom(0, 0, 1, 300, 1_000),
+    args: fc.constantFrom({ q: 1 }, { q: 2 }, { password: "p" }, undefined),
+    context: fc.constantFrom(undefined, {}, { user: { id: 1 } }, { user: { id: 2 } }),
+    session: fc.constantFrom("s", "t", undefined),
+    agent: fc.constantFrom("r", "r", "other"),
+  });
+
+  it("decides and audits exactly as through the async store interface", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(requestArb, { minLength: 1, maxLength: 30 }), async (requests) => {
+        const direct = setup({ store: new MemoryStore() });
+        const viaPromises = setup({ store: asyncOnly(new MemoryStore()) });
+        let at = 0;
+        for (const r of requests) {
+          at += r.dt;
+          const request: ToolRequest = {
+            agent: r.agent,
+            tool: r.tool,
+            at,
+            ...(r.args === undefined ? {} : { args: r.args }),
+            ...(r.context === undefined ? {} : { context: r.context }),
+            ...(r.session === undefined ? {} : { session: r.session }),
+          };
+          expect(await direct.guard.decide(request)).toEqual(await viaPromises.guard.decide(request));
+        }
+        expect(direct.audit.text()).toBe(viaPromises.audit.text());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("keeps the decision fields in the order of a decision line", async () => {
+    const { guard } = setup();
+    const order = ["effect", "rules", "reasons", "limit", "errors", "policy", "policyHash"];
+    expect(Object.keys(await guard.decide(req("a.x", 0)))).toEqual(order);
+    expect(Object.keys(await guard.decide(req("a.nope", 0)))).toEqual(order);
+    for (let i = 0; i < 3; i++) await guard.decide(req("a.x", 1));
+    expect(Object.keys(await guard.decide(req("a.x", 2)))).toEqual(order); // limit-denied
+    expect(Object.keys(await guard.decide(req("a.y", 2_000)))).toEqual([...order, "annotations"]);
+  });
+
+  it("notices a store method replaced after the guard was made", async () => {
+    const store = new MemoryStore();
+    const { guard } = setup({ store });
+    expect((await guard.decide(req("a.x", 0))).effect).toBe("allow");
+    store.admit = async () => {
+      throw new Error("replaced");
+    };
+    const denied = await guard.decide(req("a.x", 1));
+    expect(denied).toMatchObject({ effect: "deny", rules: ["internal_error"] });
+    expect(denied.errors[0].message).toBe("replaced");
   });
 });

@@ -7,17 +7,22 @@
  * reviewer (with a timeout); an approval admits atomically again → audit → decision.
  * INVARIANT (fail closed): every public entry point resolves; any exception becomes a deny
  * (`rules: ["internal_error"]`) with the error listed in `errors`.
+ *
+ * Hot path: with a `MemoryStore` whose methods are its own (`synchronousMemoryStore`), the view,
+ * `evaluate` and the atomic admit run synchronously inside `decide` (no promise per store call,
+ * and no other decision can interleave between the view and the admit); each decision is built
+ * as one object literal. The only `await` of an audited allow or deny is the sinks' `write`.
  */
 
 import { PolicyDenied } from "./errors.js";
 import { limitReason } from "./limit-text.js";
-import { MemoryStore } from "./memory-store.js";
+import { MemoryStore, synchronousMemoryStore } from "./memory-store.js";
 import type { AuditEntry, AuditRequest, AuditSink, ReviewOutcome } from "./audit.js";
-import type { LimitStore } from "./store.js";
+import type { LimitAttempt, LimitOutcome, LimitStore } from "./store.js";
 import { annotateSpan, endSpan, startToolSpan } from "./telemetry.js";
 import type { SpanLike, TracerLike } from "./telemetry.js";
 import { LimitKeyError } from "./types.js";
-import type { Decision, LimitCheck, PolicyMeta, PolicyProgram, RuleError, ToolRequest, Usage, Verdict } from "./types.js";
+import type { Decision, LimitCheck, PolicyMeta, PolicyProgram, RuleError, SessionView, ToolRequest, Usage, Verdict } from "./types.js";
 
 /** Rule id of a deny caused by an exception inside the guard or the program. */
 export const INTERNAL_ERROR_RULE = "internal_error";
@@ -154,23 +159,36 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     });
   };
 
+  // The hot path below builds each decision as one object literal, in the field order of `base`.
   const fromVerdict = (verdict: Verdict): Decision => {
-    const decision = base({
-      effect: verdict.effect,
-      rules: [...verdict.rules],
-      reasons: [...verdict.reasons],
-      errors: verdict.errors.map((e) => ({ rule: e.rule, message: e.message })),
-    });
+    // (spread, not `slice`: V8's `slice` of a frozen array, as generated guards share, is far slower)
+    const rules = [...verdict.rules];
+    const reasons = [...verdict.reasons];
+    const errors: RuleError[] = [];
+    for (const e of verdict.errors) errors.push({ rule: e.rule, message: e.message });
     const annotations = verdict.annotations;
-    return annotations !== undefined && Object.keys(annotations).length > 0
-      ? { ...decision, annotations: { ...annotations } }
-      : decision;
+    return annotations !== undefined && hasOwnKeys(annotations)
+      ? { effect: verdict.effect, rules, reasons, limit: null, errors, policy: meta.name, policyHash: meta.hash, annotations: { ...annotations } }
+      : { effect: verdict.effect, rules, reasons, limit: null, errors, policy: meta.name, policyHash: meta.hash };
   };
 
   const limitDenied = (decision: Decision, failed: LimitCheck): Decision => {
     const limit = { id: failed.id, kind: failed.kind, window: failed.window, max: failed.max };
-    return { ...base({ effect: "deny", rules: [failed.id], reasons: [limitReason(limit)], errors: decision.errors }), limit };
+    return {
+      effect: "deny",
+      rules: [failed.id],
+      reasons: [limitReason(limit)],
+      limit,
+      errors: decision.errors,
+      policy: meta.name,
+      policyHash: meta.hash,
+    };
   };
+
+  const afterAdmit = (ruled: Decision, tool: string, outcome: LimitOutcome): Outcome => ({
+    decision: outcome.ok ? ruled : limitDenied(ruled, outcome.failed),
+    tool,
+  });
 
   const timeOf = (request: ToolRequest): number => {
     const now = request.at ?? clock();
@@ -178,10 +196,30 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     return now;
   };
 
-  /** Rules, limits and review; may throw (the caller fails closed). */
-  async function decideRequest(request: ToolRequest, now: number): Promise<Outcome> {
+  /**
+   * Rules, limits and review; may throw or reject (the caller fails closed). With a
+   * `MemoryStore` (`synchronousMemoryStore`) and no reviewer to ask, it returns the outcome
+   * synchronously: the view, `evaluate` and the atomic admit run in one go, with no promise.
+   */
+  function decideRequest(request: ToolRequest, now: number): Outcome | Promise<Outcome> {
     const session = request.session ?? "";
+    const memory = synchronousMemoryStore(store);
+    if (memory !== null) return afterView(request, now, session, memory.peekSession(session), memory);
+    return decideWithStore(request, now, session);
+  }
+
+  async function decideWithStore(request: ToolRequest, now: number, session: string): Promise<Outcome> {
     const view = await store.sessionView(session);
+    return afterView(request, now, session, view, null);
+  }
+
+  function afterView(
+    request: ToolRequest,
+    now: number,
+    session: string,
+    view: SessionView,
+    memory: MemoryStore | null,
+  ): Outcome | Promise<Outcome> {
     const verdict = program.evaluate(request, view);
     assertVerdict(verdict);
     const ruled = fromVerdict(verdict);
@@ -206,20 +244,47 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     const labels = program.labelsFor(tool);
 
     if (verdict.effect === "allow") {
-      const admitted = await store.admit({ checks, session, tool, labels, now });
-      return { decision: admitted.ok ? ruled : limitDenied(ruled, admitted.failed), tool };
+      const attempt: LimitAttempt = { checks, session, tool, labels, now };
+      if (memory !== null) return afterAdmit(ruled, tool, memory.admitSync(attempt));
+      return admitWithStore(attempt, ruled, tool);
     }
 
-    const checked = await store.check({ checks, session, tool, labels: [], now });
+    const pending: LimitAttempt = { checks, session, tool, labels: [], now };
+    if (memory !== null) return afterCheck(request, pending, labels, ruled, memory.checkSync(pending));
+    return checkWithStore(request, pending, labels, ruled);
+  }
+
+  async function admitWithStore(attempt: LimitAttempt, ruled: Decision, tool: string): Promise<Outcome> {
+    return afterAdmit(ruled, tool, await store.admit(attempt));
+  }
+
+  async function checkWithStore(request: ToolRequest, pending: LimitAttempt, labels: readonly string[], ruled: Decision): Promise<Outcome> {
+    return afterCheck(request, pending, labels, ruled, await store.check(pending));
+  }
+
+  /** A review whose limits were checked: stays pending, or goes to the reviewer. */
+  function afterCheck(
+    request: ToolRequest,
+    pending: LimitAttempt,
+    labels: readonly string[],
+    ruled: Decision,
+    checked: LimitOutcome,
+  ): Outcome | Promise<Outcome> {
+    const tool = pending.tool;
     if (!checked.ok) return { decision: limitDenied(ruled, checked.failed), tool };
     const reviewer = options.reviewer;
     if (reviewer === undefined || shadow) return { decision: ruled, tool };
+    return reviewed(reviewer, request, { ...pending, labels }, ruled);
+  }
 
+  /** Asks the reviewer; an approval admits `attempt` (at the time of the answer) atomically. */
+  async function reviewed(reviewer: Reviewer, request: ToolRequest, attempt: LimitAttempt, ruled: Decision): Promise<Outcome> {
+    const tool = attempt.tool;
     const review = await askReviewer(reviewer, request, ruled, timeoutMs);
     switch (review.status) {
       case "approved": {
         const answer = reviewRecord(review);
-        const admitted = await store.admit({ checks, session, tool, labels, now: timeOf(request) });
+        const admitted = await store.admit({ ...attempt, now: timeOf(request) });
         const decision = admitted.ok ? { ...ruled, effect: "allow" as const } : limitDenied(ruled, admitted.failed);
         return { decision: { ...decision, review: answer }, tool, review };
       }
@@ -250,7 +315,7 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
   };
 
   async function decideInSpan(request: ToolRequest, span: SpanLike | null, identityError?: unknown): Promise<Decision> {
-    let now = wallClock(clock);
+    let now = Number.NaN;
     let outcome: Outcome;
     const problem = requestProblem(request);
     if (problem !== null) {
@@ -263,11 +328,14 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     } else {
       try {
         now = timeOf(request);
-        outcome = await decideRequest(request, now);
+        const decided = decideRequest(request, now);
+        outcome = decided instanceof Promise ? await decided : decided;
       } catch (error) {
         outcome = { decision: failClosed(error), tool: null };
       }
     }
+    // no (finite) time of the request: the clock's, else the wall clock's
+    if (Number.isNaN(now)) now = wallClock(clock);
 
     let decision = outcome.decision;
     let args: unknown;
@@ -285,13 +353,11 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
 
     if (sinks.length > 0) {
       try {
-        const entry: AuditEntry = {
-          time: now,
-          request: auditRequest(request, args, problem === null),
-          decision,
-          ...(outcome.review === undefined ? {} : { review: outcome.review }),
-        };
-        await Promise.all(sinks.map((sink) => sink.write(entry)));
+        const entry: AuditEntry =
+          outcome.review === undefined
+            ? { time: now, request: auditRequest(request, args, problem === null), decision }
+            : { time: now, request: auditRequest(request, args, problem === null), decision, review: outcome.review };
+        await (sinks.length === 1 ? sinks[0].write(entry) : Promise.all(sinks.map((sink) => sink.write(entry))));
       } catch (error) {
         decision = failClosed(new Error(`audit failed: ${errorMessage(error)}`), decision.errors);
         if (shadow) decision = { ...decision, shadow: true };
@@ -301,11 +367,13 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     return decision;
   }
 
-  async function decide(request: ToolRequest): Promise<Decision> {
+  function decide(request: ToolRequest): Promise<Decision> {
     const span = startToolSpan(options.tracer, request);
-    const decision = await decideInSpan(request, span);
-    endSpan(span);
-    return decision;
+    if (span === null) return decideInSpan(request, null);
+    return decideInSpan(request, span).then((decision) => {
+      endSpan(span);
+      return decision;
+    });
   }
 
   function wrap<F extends ToolFunction>(name: string, fn: F, identity?: IdentityResolver): GuardedFunction<F> {
@@ -416,14 +484,18 @@ function buildRequest(name: string, args: unknown, who: CallIdentity, defaults: 
 
 function auditRequest(request: ToolRequest, args: unknown, wellFormed: boolean): AuditRequest {
   const r = (request ?? {}) as Partial<Record<keyof ToolRequest, unknown>>;
-  return {
+  // built field by field, in this order: agent, tool, args?, context?, session, callId?
+  const audited: { agent: string; tool: string; args?: unknown; context?: unknown; session?: string; callId?: string } = {
     agent: typeof r.agent === "string" ? r.agent : "",
     tool: typeof r.tool === "string" ? r.tool : "",
-    ...(wellFormed ? (args === undefined ? {} : { args }) : r.args === undefined ? {} : { args: REDACTED }),
-    ...(r.context === undefined ? {} : { context: r.context }),
-    session: typeof r.session === "string" ? r.session : "",
-    ...(typeof r.callId === "string" ? { callId: r.callId } : {}),
   };
+  if (wellFormed) {
+    if (args !== undefined) audited.args = args;
+  } else if (r.args !== undefined) audited.args = REDACTED;
+  if (r.context !== undefined) audited.context = r.context;
+  audited.session = typeof r.session === "string" ? r.session : "";
+  if (typeof r.callId === "string") audited.callId = r.callId;
+  return audited as AuditRequest;
 }
 
 /** Why `request` cannot be decided, or null. */
@@ -465,6 +537,13 @@ function assertVerdict(verdict: Verdict): void {
   ) {
     throw new Error("evaluate returned a malformed verdict");
   }
+}
+
+/** `Object.keys(value).length > 0` without the array (throws on null, as `Object.keys` does). */
+function hasOwnKeys(value: object): boolean {
+  if (value === null) throw new TypeError("Cannot convert undefined or null to object");
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 function isLimitKeyError(error: unknown): error is LimitKeyError {

@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "./memory-store.js";
-import type { LimitAttempt } from "./store.js";
-import type { LimitCheck } from "./types.js";
+import { MemoryStore, synchronousMemoryStore } from "./memory-store.js";
+import type { LimitAttempt, LimitOutcome, LimitStore } from "./store.js";
+import type { LimitCheck, SessionView, UsageCharge } from "./types.js";
 
 const calls = (max: number, window: number | "session" = 1_000, key = "agent:r"): LimitCheck => ({
   id: "calls",
@@ -198,5 +199,105 @@ describe("MemoryStore", () => {
     await expect(store.admit(attempt([calls(1), { ...calls(1), id: "bad", max: Infinity }], 0))).rejects.toThrow(TypeError);
     expect((await store.admit(attempt([calls(1)], 0))).ok).toBe(true);
     expect([...(await store.sessionView("s")).labels]).toEqual([]);
+  });
+});
+
+describe("MemoryStore: the synchronous twins", () => {
+  it("answer as the async methods do, on any sequence of operations", async () => {
+    const checkArb = fc.oneof(
+      fc.record({ max: fc.integer({ min: 0, max: 3 }), window: fc.constantFrom(500, 1_000, "session" as const), key: fc.constantFrom("k1", "k2") }).map(
+        ({ max, window, key }): LimitCheck => ({ ...calls(max, window, key) }),
+      ),
+      fc.record({ max: fc.integer({ min: 0, max: 100 }), amount: fc.constantFrom(0, 30, 60) }).map(({ max, amount }) => cost(max, amount)),
+      fc.integer({ min: 0, max: 50 }).map((max) => tokens(max)),
+      fc.record({ max: fc.integer({ min: 1, max: 2 }), fp: fc.constantFrom("A", "B") }).map(({ max, fp }) => repeats(max, fp)),
+    );
+    const opArb = fc.record({
+      op: fc.constantFrom("admit", "admit", "check", "charge"),
+      dt: fc.constantFrom(0, 250, 500, -250),
+      checks: fc.array(checkArb, { maxLength: 3 }),
+      session: fc.constantFrom("s", "t"),
+      tool: fc.constantFrom("a.x", "a.y"),
+      labels: fc.subarray(["L1", "L2"]),
+      amount: fc.constantFrom(0, 10, 40),
+    });
+    const view = (v: SessionView) => ({
+      labels: [...v.labels].sort(),
+      counts: (v.counts instanceof Map ? [...v.counts] : Object.entries(v.counts)).sort(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
+        const viaAsync = new MemoryStore();
+        const viaSync = new MemoryStore();
+        let now = 10_000;
+        for (const op of ops) {
+          now += op.dt;
+          if (op.op === "charge") {
+            const charges: UsageCharge[] = [{ id: "tokens", kind: "tokens", key: "agent:r", window: 1_000, amount: op.amount }];
+            await viaAsync.charge(charges, now);
+            viaSync.chargeSync(charges, now);
+            continue;
+          }
+          const a: LimitAttempt = { checks: op.checks, session: op.session, tool: op.tool, labels: op.labels, now };
+          const expected = op.op === "admit" ? await viaAsync.admit(a) : await viaAsync.check(a);
+          expect(op.op === "admit" ? viaSync.admitSync(a) : viaSync.checkSync(a)).toEqual(expected);
+          for (const session of ["s", "t", "never"]) {
+            expect(view(viaSync.peekSession(session))).toEqual(view(await viaAsync.sessionView(session)));
+          }
+        }
+        expect(viaSync.stats()).toEqual(viaAsync.stats());
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("throw where the async methods reject", () => {
+    const store = new MemoryStore();
+    expect(() => store.admitSync(attempt([{ ...calls(1), window: -1 }], 0))).toThrow(TypeError);
+    expect(() => store.checkSync(attempt([calls(1)], NaN))).toThrow(TypeError);
+    expect(() => store.chargeSync([{ id: "t", kind: "calls", key: "k", window: 1, amount: 1 } as unknown as UsageCharge], 0)).toThrow(TypeError);
+    expect(store.admitSync(attempt([calls(1)], 0))).toEqual({ ok: true });
+  });
+
+  it("peekSession is the live, read-only state; sessionView a snapshot", async () => {
+    const store = new MemoryStore();
+    const empty = store.peekSession("s");
+    expect(Object.isFrozen(empty) && Object.isFrozen(empty.labels) && Object.isFrozen(empty.counts)).toBe(true);
+    expect([...empty.labels]).toEqual([]);
+    store.admitSync(attempt([], 0, "a.x", ["pii"]));
+    const live = store.peekSession("s");
+    const snapshot = await store.sessionView("s");
+    store.admitSync(attempt([], 0, "a.y", ["ext"]));
+    expect([...live.labels]).toEqual(["pii", "ext"]);
+    expect([...snapshot.labels]).toEqual(["pii"]);
+    expect([...empty.labels]).toEqual([]);
+  });
+});
+
+describe("synchronousMemoryStore", () => {
+  it("is the store only when its async methods are MemoryStore's own", () => {
+    const plain = new MemoryStore();
+    expect(synchronousMemoryStore(plain)).toBe(plain);
+    class Counting extends MemoryStore {
+      extra = 0;
+    }
+    const counting = new Counting();
+    expect(synchronousMemoryStore(counting)).toBe(counting);
+    class Overriding extends MemoryStore {
+      override async admit(a: LimitAttempt): Promise<LimitOutcome> {
+        return super.admit(a);
+      }
+    }
+    expect(synchronousMemoryStore(new Overriding())).toBeNull();
+    const patched = new MemoryStore();
+    patched.sessionView = async () => ({ labels: ["x"], counts: {} });
+    expect(synchronousMemoryStore(patched)).toBeNull();
+    const delegating: LimitStore = {
+      sessionView: (s) => plain.sessionView(s),
+      admit: (a) => plain.admit(a),
+      check: (a) => plain.check(a),
+      charge: (c, n) => plain.charge(c, n),
+    };
+    expect(synchronousMemoryStore(delegating)).toBeNull();
   });
 });

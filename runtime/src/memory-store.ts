@@ -10,6 +10,9 @@
  * for sweeping a bounded share of all counters, so counters that are never touched again are
  * dropped too once their entries expire. Session state (labels, counts, repeat runs and
  * `per session` counters) lives as long as the store.
+ * Every async method is a thin wrapper over a synchronous twin (`admitSync`, `checkSync`,
+ * `chargeSync`; `peekSession` for `sessionView` without the copy); the guard calls the twins
+ * directly when it may (`synchronousMemoryStore`), so a decision costs no promise per store call.
  */
 
 import { assertLimitCheck, assertTime, assertUsageCharge } from "./store.js";
@@ -105,25 +108,50 @@ export class MemoryStore implements LimitStore {
   }
 
   async admit(attempt: LimitAttempt): Promise<LimitOutcome> {
+    return this.admitSync(attempt);
+  }
+
+  async check(attempt: LimitAttempt): Promise<LimitOutcome> {
+    return this.checkSync(attempt);
+  }
+
+  async charge(charges: readonly UsageCharge[], now: number): Promise<void> {
+    this.chargeSync(charges, now);
+  }
+
+  /**
+   * The session's labels and counts for `evaluate`, without a copy: a read-only view of the live
+   * state (`sessionView` returns a snapshot). Valid until the store next changes; do not keep it.
+   */
+  peekSession(session: string): SessionView {
+    return this.sessions.get(String(session)) ?? EMPTY_SESSION;
+  }
+
+  /** `admit`, synchronously: returns the outcome, throws `TypeError` on a malformed attempt. */
+  admitSync(attempt: LimitAttempt): LimitOutcome {
     const now = this.tick(attempt.now);
-    for (const check of attempt.checks) assertLimitCheck(check);
-    const failed = this.firstFailing(attempt.checks, now);
+    const checks = attempt.checks;
+    for (let i = 0; i < checks.length; i++) assertLimitCheck(checks[i]);
+    const failed = this.firstFailing(checks, now);
     if (failed !== null) return { ok: false, failed };
-    for (const check of attempt.checks) this.consume(check, now);
+    for (let i = 0; i < checks.length; i++) this.consume(checks[i], now);
     const session = this.sessionState(String(attempt.session));
     session.counts.set(attempt.tool, (session.counts.get(attempt.tool) ?? 0) + 1);
     for (const label of attempt.labels) session.labels.add(label);
     return { ok: true };
   }
 
-  async check(attempt: LimitAttempt): Promise<LimitOutcome> {
+  /** `check`, synchronously: returns the outcome, throws `TypeError` on a malformed attempt. */
+  checkSync(attempt: LimitAttempt): LimitOutcome {
     const now = this.tick(attempt.now);
-    for (const check of attempt.checks) assertLimitCheck(check);
-    const failed = this.firstFailing(attempt.checks, now);
+    const checks = attempt.checks;
+    for (let i = 0; i < checks.length; i++) assertLimitCheck(checks[i]);
+    const failed = this.firstFailing(checks, now);
     return failed === null ? { ok: true } : { ok: false, failed };
   }
 
-  async charge(charges: readonly UsageCharge[], now: number): Promise<void> {
+  /** `charge`, synchronously: throws `TypeError` on a malformed charge, charging nothing. */
+  chargeSync(charges: readonly UsageCharge[], now: number): void {
     const at = this.tick(now);
     for (const charge of charges) assertUsageCharge(charge);
     for (const charge of charges) {
@@ -149,7 +177,7 @@ export class MemoryStore implements LimitStore {
   }
 
   private firstFailing(checks: readonly LimitCheck[], now: number): LimitCheck | null {
-    for (const check of checks) if (this.exceeds(check, now)) return check;
+    for (let i = 0; i < checks.length; i++) if (this.exceeds(checks[i], now)) return checks[i];
     return null;
   }
 
@@ -217,6 +245,29 @@ export class MemoryStore implements LimitStore {
     }
   }
 }
+
+/**
+ * `store` itself when it is a `MemoryStore` whose `sessionView`, `admit` and `check` are the
+ * class's own (not replaced on the instance or overridden by a subclass), so that `peekSession`,
+ * `admitSync` and `checkSync` answer exactly as they would; otherwise null. Lets the guard decide
+ * without a promise per store call.
+ */
+export function synchronousMemoryStore(store: LimitStore): MemoryStore | null {
+  return store instanceof MemoryStore &&
+    store.sessionView === MEMORY_STORE.sessionView &&
+    store.admit === MEMORY_STORE.admit &&
+    store.check === MEMORY_STORE.check
+    ? store
+    : null;
+}
+
+const MEMORY_STORE = MemoryStore.prototype;
+
+/** The view of a session the store has never seen (frozen: a view is read-only). */
+const EMPTY_SESSION: SessionView = Object.freeze({
+  labels: Object.freeze([]) as readonly string[],
+  counts: Object.freeze({}) as Readonly<Record<string, number>>,
+});
 
 function counterId(limitId: string, key: string): string {
   return `${limitId}\u0000${key}`;
