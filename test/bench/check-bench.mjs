@@ -1,14 +1,36 @@
 #!/usr/bin/env node
 // Benchmark (not a test): `check` of a generated 2,000-line policy against 200 tools.
-// Prints the median wall time of parse + check over several runs (built output).
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+//
+// In process: the median wall and CPU time of parse + check + analyses over several runs
+// (built output; the first, cold run is reported apart).
+// With --cli: also spawns `node compiler/bin/agentpolicy.js check FILE` several times and reports
+// the end-to-end wall time of the whole process (cold start included) as median and range.
+//
+// Options: --runs N (in-process runs, default 12), --cli [--cli-runs N (default 7)],
+// --keep DIR (write the generated policy and manifests to DIR and keep them: for profiling).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { checkSource } from "../../compiler/dist/program.js";
 
+const here = dirname(fileURLToPath(import.meta.url));
+const cliPath = join(here, "..", "..", "compiler", "bin", "agentpolicy.js");
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const inProcessRuns = Number(option("--runs", "12")) || 12;
+const cliRuns = Number(option("--cli-runs", "7")) || 7;
+const withCli = argv.includes("--cli");
+const keep = option("--keep", undefined);
+
 const TOOLS = 200;
-const dir = mkdtempSync(join(tmpdir(), "agentpolicy-bench-"));
+const dir = keep ?? mkdtempSync(join(tmpdir(), "agentpolicy-bench-"));
+if (keep) mkdirSync(keep, { recursive: true });
 const tools = [];
 for (let i = 0; i < TOOLS; i++) {
   tools.push({
@@ -65,22 +87,64 @@ const text = lines.join("\n") + "\n";
 const file = join(dir, "bench.agentpolicy");
 writeFileSync(file, text);
 
+const median = (xs) => xs[Math.floor(xs.length / 2)];
+const ms = (x) => x.toFixed(1);
+console.log(`check: load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+
 // Wall time and CPU time of this process (CPU time is steadier on a shared machine).
 const runs = [];
 const cpu = [];
+let cold;
 let result;
-for (let i = 0; i < 12; i++) {
+for (let i = 0; i < inProcessRuns + 1; i++) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   result = checkSource(text, file);
-  runs.push(performance.now() - t0);
+  const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  cpu.push((c.user + c.system) / 1000);
+  if (i === 0) cold = wall;
+  else {
+    runs.push(wall);
+    cpu.push((c.user + c.system) / 1000);
+  }
 }
 runs.sort((a, b) => a - b);
 cpu.sort((a, b) => a - b);
 const errors = result.diagnostics.filter((d) => d.severity === "error");
-console.log(`check: ${text.split("\n").length - 1} lines, ${TOOLS} tools, ${result.model.rules.length} rules, ${result.model.limits.length} limits`);
-console.log(`check: median ${runs[Math.floor(runs.length / 2)].toFixed(1)} ms wall (min ${runs[0].toFixed(1)}, max ${runs.at(-1).toFixed(1)} incl. the cold first run), median ${cpu[Math.floor(cpu.length / 2)].toFixed(1)} ms CPU; ${errors.length} errors`);
+console.log(`check: ${text.split("\n").length - 1} lines, ${TOOLS} tools, ${result.model.rules.length} rules, ${result.model.limits.length} limits; ${errors.length} errors`);
+console.log(`check in process: cold first run ${ms(cold)} ms; warm median ${ms(median(runs))} ms wall (range ${ms(runs[0])}–${ms(runs.at(-1))}), median ${ms(median(cpu))} ms CPU (range ${ms(cpu[0])}–${ms(cpu.at(-1))}) over ${runs.length} runs`);
 if (errors.length) console.log(errors.slice(0, 3).map((d) => `${d.code} ${d.message}`).join("\n"));
-rmSync(dir, { recursive: true, force: true });
+
+if (withCli) {
+  // End to end: a fresh `node` process per run (module loading, cold JIT, output, exit). The
+  // children's CPU time comes from /proc/self/stat (cutime + cstime of waited-for children, in
+  // clock ticks of 10 ms) where there is one.
+  const childTicks = () => {
+    try {
+      const fields = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+      return Number(fields[13]) + Number(fields[14]);
+    } catch {
+      return undefined;
+    }
+  };
+  const walls = [];
+  const cpus = [];
+  for (let i = 0; i < cliRuns; i++) {
+    const c0 = childTicks();
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [cliPath, "check", file], { encoding: "utf8" });
+    walls.push(performance.now() - t0);
+    const c1 = childTicks();
+    if (c0 !== undefined && c1 !== undefined) cpus.push((c1 - c0) * 10);
+    if (r.status !== 0) {
+      console.log(`check CLI: exit ${r.status}\n${r.stdout}${r.stderr}`);
+      process.exitCode = 1;
+      break;
+    }
+  }
+  walls.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
+  const cpuText = cpus.length ? `, median ${ms(median(cpus))} ms CPU (range ${ms(cpus[0])}–${ms(cpus.at(-1))})` : "";
+  if (walls.length) console.log(`check CLI (node compiler/bin/agentpolicy.js check FILE): median ${ms(median(walls))} ms wall end to end (range ${ms(walls[0])}–${ms(walls.at(-1))})${cpuText} over ${walls.length} processes`);
+}
+if (!keep) rmSync(dir, { recursive: true, force: true });

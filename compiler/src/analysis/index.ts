@@ -6,6 +6,7 @@
  * contributes nothing (they are warnings and information, never errors).
  */
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { createFolder } from "../semantic/fold.js";
 import type { PolicyModel } from "../semantic/model.js";
 import { findUncoveredTools } from "./coverage.js";
 import { findUnreachableConditions } from "./reachability.js";
@@ -13,7 +14,10 @@ import { findShadowedRules } from "./shadowing.js";
 
 export function analyze(model: PolicyModel): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const run of [findShadowedRules, findUnreachableConditions, findUncoveredTools]) {
+  // One folder for both analyses that fold: each condition is folded once.
+  const fold = createFolder((name) => model.consts.get(name)?.value);
+  const runs: ((model: PolicyModel) => Diagnostic[])[] = [(m) => findShadowedRules(m, fold), (m) => findUnreachableConditions(m, fold), findUncoveredTools];
+  for (const run of runs) {
     try {
       out.push(...run(model));
     } catch {

@@ -21,7 +21,7 @@
 import { createDiagnostic, type Diagnostic, type RelatedInformation } from "../diagnostics/diagnostic.js";
 import { Messages } from "../diagnostics/messages.js";
 import type { Type } from "../manifest/types.js";
-import { foldExpr } from "../semantic/fold.js";
+import { createFolder, type FoldResult } from "../semantic/fold.js";
 import type { PolicyModel, Value } from "../semantic/model.js";
 import type * as ast from "../syntax/ast.js";
 
@@ -61,13 +61,17 @@ interface Conflict {
 /** Bound on `or` exploration (branch combinations visited per condition). */
 const MAX_BRANCH_WORK = 256;
 
-export function findUnreachableConditions(model: PolicyModel): Diagnostic[] {
-  const a = new Analyzer(model);
+/**
+ * `fold` folds expressions of this model (`createFolder` over its consts; analyze() shares
+ * one between the analyses).
+ */
+export function findUnreachableConditions(model: PolicyModel, fold: Fold = createFolder((name) => model.consts.get(name)?.value)): Diagnostic[] {
+  const a = new Analyzer(model, fold);
   const out: Diagnostic[] = [];
   for (const r of model.rules) {
     if (r.when) out.push(...a.condition(r.when));
     if (r.unless) {
-      const f = foldExpr(r.unless, a.lookup);
+      const f = fold(r.unless);
       if (f.ok && f.value === true)
         out.push(createDiagnostic(Messages.Unreachable, model.file, r.unless.span, ["its `unless` always holds, so the rule never applies"]));
     }
@@ -76,11 +80,24 @@ export function findUnreachableConditions(model: PolicyModel): Diagnostic[] {
   return out;
 }
 
-class Analyzer {
-  readonly lookup = (name: string): Value | undefined => this.model.consts.get(name)?.value;
-  private work = 0;
+type Fold = (expr: ast.Expr) => FoldResult;
 
-  constructor(private readonly model: PolicyModel) {}
+/**
+ * Every fact below is a pure function of its node (and the model), so atoms, reads and
+ * terms are computed once per node and shared: a condition's facts are built bottom-up
+ * in linear time, and the `or`/`and` exploration reuses them. Shared arrays are never
+ * mutated.
+ */
+class Analyzer {
+  private work = 0;
+  private readonly atomsOf: [Map<ast.Expr, readonly Atom[]>, Map<ast.Expr, readonly Atom[]>] = [new Map(), new Map()];
+  private readonly readsOf = { value: new Map<ast.Expr, readonly Atom[]>(), defined: new Map<ast.Expr, readonly Atom[]>(), none: new Map<ast.Expr, readonly Atom[]>() };
+  private readonly terms = new Map<ast.Expr, Term | null>();
+
+  constructor(
+    private readonly model: PolicyModel,
+    private readonly fold: Fold,
+  ) {}
 
   /** Diagnostics for one condition: the whole when it can never hold, else its dead `or` branches. */
   condition(expr: ast.Expr): Diagnostic[] {
@@ -124,8 +141,18 @@ class Analyzer {
   // ------------------------------------------------------------------------- facts
 
   /** The facts `expr` (or its negation) requires when it is true. */
-  private atoms(e: ast.Expr, negated: boolean): Atom[] {
-    const folded = foldExpr(e, this.lookup);
+  private atoms(e: ast.Expr, negated: boolean): readonly Atom[] {
+    const memo = this.atomsOf[negated ? 1 : 0];
+    let atoms = memo.get(e);
+    if (atoms === undefined) {
+      atoms = this.computeAtoms(e, negated);
+      memo.set(e, atoms);
+    }
+    return atoms;
+  }
+
+  private computeAtoms(e: ast.Expr, negated: boolean): readonly Atom[] {
+    const folded = this.fold(e);
     if (folded.ok && typeof folded.value === "boolean") return folded.value !== negated ? [] : [{ kind: "false", node: e }];
     switch (e.kind) {
       case "UnaryExpr":
@@ -161,11 +188,11 @@ class Analyzer {
   }
 
   /** Facts of `==`, `!=`, `<`, `<=`, `>`, `>=`, `in` between a term and a literal. */
-  private comparison(e: ast.BinaryExpr, negated: boolean): Atom[] | null {
+  private comparison(e: ast.BinaryExpr, negated: boolean): readonly Atom[] | null {
     const op = e.op;
     if (op === "in") {
       const t = this.term(e.left);
-      const list = foldExpr(e.right, this.lookup);
+      const list = this.fold(e.right);
       if (!t || !list.ok || !Array.isArray(list.value) || !list.value.every(isScalar)) return null;
       const values = list.value as Scalar[];
       const base = this.reads(e.left, "defined");
@@ -173,8 +200,8 @@ class Analyzer {
       return [...base, ...values.map((v): Atom => ({ kind: "ne", term: t, value: v, node: e }))];
     }
     if (op !== "==" && op !== "!=" && op !== "<" && op !== "<=" && op !== ">" && op !== ">=") return null;
-    const l = foldExpr(e.left, this.lookup);
-    const r = foldExpr(e.right, this.lookup);
+    const l = this.fold(e.left);
+    const r = this.fold(e.right);
     let term: ast.Expr;
     let lit: Value;
     let flipped = false;
@@ -220,7 +247,17 @@ class Analyzer {
    * and lambda bodies are skipped): `value` where missing or null is an error, `defined`
    * where only missing is (`==`, `!=`, `in`). `mode` is what `e` itself must be.
    */
-  private reads(e: ast.Expr, mode: "value" | "defined" | "none"): Atom[] {
+  private reads(e: ast.Expr, mode: "value" | "defined" | "none"): readonly Atom[] {
+    const memo = this.readsOf[mode];
+    let reads = memo.get(e);
+    if (reads === undefined) {
+      reads = this.computeReads(e, mode);
+      memo.set(e, reads);
+    }
+    return reads;
+  }
+
+  private computeReads(e: ast.Expr, mode: "value" | "defined" | "none"): Atom[] {
     const out: Atom[] = [];
     const visit = (x: ast.Expr, need: "value" | "defined" | "none", depth: number): void => {
       if (depth > 64) return;
@@ -271,9 +308,13 @@ class Analyzer {
 
   /** The term of an expression that reads the request (null for constants and lambda parameters). */
   private term(e: ast.Expr): Term | null {
-    const key = termKey(e, this.model, 0);
-    if (key === null) return null;
-    return { key, path: pathOf(e), expr: e, integer: isIntegerType(this.model.types.get(e)) };
+    let t = this.terms.get(e);
+    if (t === undefined) {
+      const key = termKey(e, this.model, 0);
+      t = key === null ? null : { key, path: pathOf(e), expr: e, integer: isIntegerType(this.model.types.get(e)) };
+      this.terms.set(e, t);
+    }
+    return t;
   }
 
   private text(n: ast.Expr): string {

@@ -14,15 +14,18 @@
  */
 import { createDiagnostic, type Diagnostic, type RelatedInformation } from "../diagnostics/diagnostic.js";
 import { Messages } from "../diagnostics/messages.js";
-import { foldExpr } from "../semantic/fold.js";
+import { createFolder, type FoldResult } from "../semantic/fold.js";
 import type { PolicyModel, RuleModel, Value } from "../semantic/model.js";
 import type * as ast from "../syntax/ast.js";
 
-export function findShadowedRules(model: PolicyModel): Diagnostic[] {
+/** `fold` folds expressions of this model (see reachability.ts). */
+export function findShadowedRules(
+  model: PolicyModel,
+  fold: (expr: ast.Expr) => FoldResult = createFolder((name: string): Value | undefined => model.consts.get(name)?.value),
+): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const lookup = (name: string): Value | undefined => model.consts.get(name)?.value;
   // Only unconditional denies and reviews can cover anything: usually a handful.
-  const covering = model.rules.filter((r) => r.effect !== "allow" && r.tools.length > 0 && isUnconditional(r, lookup));
+  const covering = model.rules.filter((r) => r.effect !== "allow" && r.tools.length > 0 && isUnconditional(r, fold));
   if (covering.length === 0) return out;
   for (const rule of model.rules) {
     if (rule.effect === "deny" || rule.tools.length === 0) continue;
@@ -69,9 +72,9 @@ function coveringScope(model: PolicyModel, rule: RuleModel): (agent: string | nu
   return (a) => a === null || chain.has(a);
 }
 
-function isUnconditional(rule: RuleModel, lookup: (name: string) => Value | undefined): boolean {
+function isUnconditional(rule: RuleModel, fold: (expr: ast.Expr) => FoldResult): boolean {
   const folds = (e: ast.Expr, want: boolean) => {
-    const r = foldExpr(e, lookup);
+    const r = fold(e);
     return r.ok && r.value === want;
   };
   return (rule.when === null || folds(rule.when, true)) && (rule.unless === null || folds(rule.unless, false));

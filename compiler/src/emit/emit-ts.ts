@@ -30,13 +30,16 @@ const PARAM_TYPES: Record<RootParam, string> = {
 
 const EFFECTS = ["deny", "review", "allow"] as const;
 
-/** Builds the module text (unformatted). */
+/**
+ * Builds the module text (unformatted). `printStructure` writes exactly the text that
+ * `Project.createSourceFile(name, { statements }).getFullText()` holds — ts-morph prints a
+ * structure with the same writer and settings (4-space indent, LF, double quotes, spaces
+ * inside braces) before it parses it — without creating a project or parsing the module.
+ */
 export async function emitModule(plan: GuardPlan): Promise<string> {
-  const { Project, StructureKind } = await import("ts-morph");
+  const { printStructure, StructureKind } = await import("ts-morph");
   const statements = new ModuleBuilder(plan, StructureKind).build();
-  const project = new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true });
-  const file = project.createSourceFile("guard.ts", { statements }, { overwrite: true });
-  return file.getFullText();
+  return printStructure({ kind: StructureKind.SourceFile, statements }, { indentNumberOfSpaces: 4, newLine: "\n", useSingleQuote: false, insertSpaceAfterOpeningAndBeforeClosingNonemptyBraces: true });
 }
 
 type Kinds = typeof import("ts-morph").StructureKind;

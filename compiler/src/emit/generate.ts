@@ -25,6 +25,11 @@ export interface GeneratedGuard {
 
 export interface GenerateOptions {
   readonly emit?: "ts" | "js";
+  /**
+   * With `emit: "js"`: whether to produce `dts` too (default true). A caller that only runs
+   * the module (the compiled engine's loader) can pass false and skip the declaration pass.
+   */
+  readonly declarations?: boolean;
 }
 
 /**
@@ -44,6 +49,7 @@ export async function generateGuard(model: PolicyModel, options: GenerateOptions
     strict: true,
   };
   const js = typescript.transpileModule(ts, { compilerOptions, fileName: `${baseName}.ts`, reportDiagnostics: false }).outputText;
+  if (options.declarations === false) return { baseName, ts, js };
   const decl = typescript.transpileDeclaration(ts, { compilerOptions, fileName: `${baseName}.ts`, reportDiagnostics: true });
   const problems = (decl.diagnostics ?? []).filter((d) => d.category === typescript.DiagnosticCategory.Error);
   if (problems.length > 0) {

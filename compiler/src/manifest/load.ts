@@ -179,6 +179,213 @@ function depthOf(root: JsonNode): number {
   return max;
 }
 
+/** A node of the fast tree (the shape of jsonc-parser's, without `parent`). */
+interface TreeNode {
+  type: JsonNode["type"];
+  offset: number;
+  length: number;
+  value?: unknown;
+  children?: TreeNode[];
+  colonOffset?: number;
+}
+
+/** Thrown inside `parseJsonTree` (never out of it) when the text leaves its fast path. */
+const NOT_FAST: unique symbol = Symbol("not fast");
+
+/**
+ * The tree `jsonc.parseTree` builds — same node types, offsets, lengths, values, children
+ * and `colonOffset`s (no `parent` links: nothing here reads them) — for strict RFC 8259
+ * JSON nested at most MAX_JSON_DEPTH levels (as `depthOf` counts); undefined for any other
+ * text (a syntax error, whitespace other than space, tab, CR and LF, a deeper value), which
+ * jsonc-parser then reads and diagnoses. A single linear scan. Exported for its tests.
+ */
+export function parseJsonTree(text: string): JsonNode | undefined {
+  const n = text.length;
+  let i = 0;
+
+  const skipSpace = (): void => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+      else return;
+    }
+  };
+
+  const string = (): TreeNode => {
+    const start = i;
+    i++;
+    let chunk = i;
+    let decoded: string | null = null;
+    for (;;) {
+      if (i >= n) throw NOT_FAST;
+      const c = text.charCodeAt(i);
+      if (c === 34) break;
+      if (c < 32) throw NOT_FAST;
+      if (c !== 92) {
+        i++;
+        continue;
+      }
+      decoded = (decoded ?? "") + text.slice(chunk, i);
+      const e = text.charCodeAt(i + 1);
+      switch (e) {
+        case 34:
+          decoded += '"';
+          break;
+        case 92:
+          decoded += "\\";
+          break;
+        case 47:
+          decoded += "/";
+          break;
+        case 98:
+          decoded += "\b";
+          break;
+        case 102:
+          decoded += "\f";
+          break;
+        case 110:
+          decoded += "\n";
+          break;
+        case 114:
+          decoded += "\r";
+          break;
+        case 116:
+          decoded += "\t";
+          break;
+        case 117: {
+          let code = 0;
+          for (let k = i + 2; k < i + 6; k++) {
+            const h = text.charCodeAt(k);
+            const d = h >= 48 && h <= 57 ? h - 48 : h >= 97 && h <= 102 ? h - 87 : h >= 65 && h <= 70 ? h - 55 : -1;
+            if (d < 0) throw NOT_FAST;
+            code = code * 16 + d;
+          }
+          decoded += String.fromCharCode(code);
+          i += 4;
+          break;
+        }
+        default:
+          throw NOT_FAST;
+      }
+      i += 2;
+      chunk = i;
+    }
+    const value = decoded === null ? text.slice(start + 1, i) : decoded + text.slice(chunk, i);
+    i++;
+    return { type: "string", offset: start, length: i - start, value };
+  };
+
+  const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+  const number = (): TreeNode => {
+    const start = i;
+    if (text.charCodeAt(i) === 45) i++;
+    const first = text.charCodeAt(i);
+    if (first === 48) i++;
+    else if (first >= 49 && first <= 57) while (isDigit(text.charCodeAt(i))) i++;
+    else throw NOT_FAST;
+    if (text.charCodeAt(i) === 46) {
+      i++;
+      if (!isDigit(text.charCodeAt(i))) throw NOT_FAST;
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 101 || e === 69) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 43 || sign === 45) i++;
+      if (!isDigit(text.charCodeAt(i))) throw NOT_FAST;
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+    return { type: "number", offset: start, length: i - start, value: Number(text.slice(start, i)) };
+  };
+
+  const word = (w: string, value: boolean | null): TreeNode => {
+    if (!text.startsWith(w, i)) throw NOT_FAST;
+    const start = i;
+    i += w.length;
+    return { type: value === null ? "null" : "boolean", offset: start, length: w.length, value };
+  };
+
+  /** A value nested in `depth` containers. */
+  const value = (depth: number): TreeNode => {
+    const c = text.charCodeAt(i);
+    let node: TreeNode;
+    if (c === 123) node = object(depth);
+    else if (c === 91) node = array(depth);
+    else if (c === 34) node = string();
+    else if (c === 45 || isDigit(c)) node = number();
+    else if (c === 116) node = word("true", true);
+    else if (c === 102) node = word("false", false);
+    else if (c === 110) node = word("null", null);
+    else throw NOT_FAST;
+    // A value ends at a delimiter (jsonc would read `truex` or `1x` as one bad token).
+    const next = text.charCodeAt(i);
+    if (i < n && next !== 44 && next !== 93 && next !== 125 && next !== 58 && next !== 32 && next !== 10 && next !== 13 && next !== 9) throw NOT_FAST;
+    return node;
+  };
+
+  const object = (depth: number): TreeNode => {
+    if (depth + 1 > MAX_JSON_DEPTH) throw NOT_FAST;
+    const start = i;
+    const children: TreeNode[] = [];
+    i++;
+    skipSpace();
+    if (text.charCodeAt(i) === 125) {
+      i++;
+      return { type: "object", offset: start, length: i - start, children };
+    }
+    for (;;) {
+      if (text.charCodeAt(i) !== 34) throw NOT_FAST;
+      const key = string();
+      skipSpace();
+      if (text.charCodeAt(i) !== 58) throw NOT_FAST;
+      const colonOffset = i;
+      i++;
+      skipSpace();
+      const v = value(depth + 1);
+      children.push({ type: "property", offset: key.offset, length: v.offset + v.length - key.offset, children: [key, v], colonOffset });
+      skipSpace();
+      const c = text.charCodeAt(i);
+      i++;
+      if (c === 125) return { type: "object", offset: start, length: i - start, children };
+      if (c !== 44) throw NOT_FAST;
+      skipSpace();
+    }
+  };
+
+  const array = (depth: number): TreeNode => {
+    if (depth + 1 > MAX_JSON_DEPTH) throw NOT_FAST;
+    const start = i;
+    const children: TreeNode[] = [];
+    i++;
+    skipSpace();
+    if (text.charCodeAt(i) === 93) {
+      i++;
+      return { type: "array", offset: start, length: i - start, children };
+    }
+    for (;;) {
+      children.push(value(depth + 1));
+      skipSpace();
+      const c = text.charCodeAt(i);
+      i++;
+      if (c === 93) return { type: "array", offset: start, length: i - start, children };
+      if (c !== 44) throw NOT_FAST;
+      skipSpace();
+    }
+  };
+
+  try {
+    skipSpace();
+    const root = value(0);
+    skipSpace();
+    return i === n ? (root as JsonNode) : undefined;
+  } catch (e) {
+    if (e === NOT_FAST) return undefined;
+    return undefined;
+  }
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -203,6 +410,8 @@ class ManifestParser {
   private readonly problems: ManifestProblem[] = [];
   private warnings = 0;
   private droppedWarnings = 0;
+  /** The text as parsed (a byte-order mark blanked) when it is strict JSON (the fast tree), else null. */
+  private strict: string | null = null;
 
   constructor(
     private readonly text: string,
@@ -213,20 +422,25 @@ class ManifestParser {
   parse(): Manifest {
     // A byte-order mark is not JSON; blank it without moving offsets.
     const source = this.text.charCodeAt(0) === 0xfeff ? ` ${this.text.slice(1)}` : this.text;
-    const errors: ParseError[] = [];
-    let root: JsonNode | undefined;
-    try {
-      root = jsonc.parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    } catch {
-      return this.result("unknown", [], { message: "the manifest is nested too deeply to be read", span: null });
+    // Strict, shallow-enough JSON (every valid manifest) takes the fast tree; anything else
+    // goes through jsonc-parser, which names the first problem.
+    let root: JsonNode | undefined = parseJsonTree(source);
+    if (root !== undefined) this.strict = source;
+    else {
+      const errors: ParseError[] = [];
+      try {
+        root = jsonc.parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+      } catch {
+        return this.result("unknown", [], { message: "the manifest is nested too deeply to be read", span: null });
+      }
+      if (errors.length > 0 || root === undefined) {
+        const first = errors[0];
+        const what = first === undefined ? "no JSON value" : jsonc.printParseErrorCode(first.error);
+        const span = first === undefined ? null : { start: first.offset, end: first.offset + Math.max(first.length, 1) };
+        return this.result("unknown", [], { message: `not valid JSON (${what})`, span });
+      }
+      if (depthOf(root) > MAX_JSON_DEPTH) return this.result("unknown", [], { message: `the manifest is nested more than ${MAX_JSON_DEPTH} levels deep`, span: null });
     }
-    if (errors.length > 0 || root === undefined) {
-      const first = errors[0];
-      const what = first === undefined ? "no JSON value" : jsonc.printParseErrorCode(first.error);
-      const span = first === undefined ? null : { start: first.offset, end: first.offset + Math.max(first.length, 1) };
-      return this.result("unknown", [], { message: `not valid JSON (${what})`, span });
-    }
-    if (depthOf(root) > MAX_JSON_DEPTH) return this.result("unknown", [], { message: `the manifest is nested more than ${MAX_JSON_DEPTH} levels deep`, span: null });
 
     let list: JsonNode | undefined;
     if (root.type === "array") list = root;
@@ -263,6 +477,15 @@ class ManifestParser {
       this.problems.push({ severity: "warning", message: `${this.droppedWarnings} more schema keyword warnings are not shown`, span: null });
     }
     return { file: this.file, text: this.text, format, tools, problems: this.problems };
+  }
+
+  /**
+   * The JSON value of a node. In strict JSON, `JSON.parse` of the node's text gives exactly
+   * `valueOf`'s value (keys in the same order, a repeated key keeping its first position and
+   * last value, `__proto__` an own property) without walking the tree.
+   */
+  private jsonValue(node: JsonNode): unknown {
+    return this.strict === null ? valueOf(node) : JSON.parse(this.strict.slice(node.offset, node.offset + node.length));
   }
 
   private result(format: Manifest["format"], tools: ToolInfo[], error: { message: string; span: Span | null }): Manifest {
@@ -347,7 +570,7 @@ class ManifestParser {
 
   private tool(entry: Entry): ToolInfo | null {
     const { name, schemaNode } = entry;
-    const schema: JsonSchema = schemaNode === null ? { type: "object", properties: {} } : (valueOf(schemaNode) as JsonSchema);
+    const schema: JsonSchema = schemaNode === null ? { type: "object", properties: {} } : (this.jsonValue(schemaNode) as JsonSchema);
     if (!isObject(schema)) {
       this.error(`tool \`${name}\`: its input schema must be an object schema (\`{ "type": "object", ... }\`)`, spanOf(schemaNode!));
       return null;

@@ -5,6 +5,14 @@
  *
  * Contract: never throws; an expression that reads a root, an unknown name, or fails
  * (an unparsable url, a type mismatch) yields `{ ok: false }` with the failing node.
+ *
+ * Folding every subexpression of a tree (what the analyses do) stays linear: the common
+ * failure — the evaluation starts at a name without a value (`args.x ...`) — is found by
+ * walking down the first-evaluated chain, without evaluating or throwing; and
+ * `createFolder` remembers each expression's answer and the value of every constant
+ * subexpression, so nothing is folded twice. The answers are exactly those of a plain
+ * evaluation; the values `createFolder` returns are shared between calls and must not be
+ * mutated.
  */
 import {
   codePointLength,
@@ -41,6 +49,13 @@ class FoldError {
   ) {}
 }
 
+/** A remembered value of one node (evaluated without lambda parameters in scope). */
+interface Memo {
+  readonly value: Internal;
+  /** How much deeper than the node the evaluation went (reusable while `depth + height <= MAX_DEPTH`). */
+  readonly height: number;
+}
+
 interface Scope {
   readonly name: string;
   readonly value: Internal;
@@ -51,8 +66,32 @@ const MAX_DEPTH = 400;
 
 /** Evaluates `expr` at compile time. */
 export function foldExpr(expr: ast.Expr, consts: ConstLookup): FoldResult {
+  return foldWith(new Folder(consts, null), expr);
+}
+
+/**
+ * A memoizing `foldExpr` for expressions of one document under one `consts` (which must
+ * answer the same for a name on every call): the same results, each expression's answer
+ * computed once and the values of constant subexpressions reused.
+ */
+export function createFolder(consts: ConstLookup): (expr: ast.Expr) => FoldResult {
+  const folder = new Folder(consts, new Map());
+  const results = new Map<ast.Expr, FoldResult>();
+  return (expr) => {
+    let r = results.get(expr);
+    if (r === undefined) {
+      r = foldWith(folder, expr);
+      results.set(expr, r);
+    }
+    return r;
+  };
+}
+
+function foldWith(folder: Folder, expr: ast.Expr): FoldResult {
+  const early = folder.firstFailure(expr);
+  if (early !== null) return early;
   try {
-    const v = new Folder(consts).eval(expr, null, 0);
+    const v = folder.eval(expr, null, 0);
     if (v instanceof UrlBox || v instanceof PathBox) return { ok: false, message: "a `url(...)` or `path(...)` value is not a constant value", span: expr.span };
     return { ok: true, value: v };
   } catch (e) {
@@ -67,14 +106,87 @@ const isRecord = (v: Internal): v is { readonly [k: string]: Value } =>
 class Folder {
   private regexes = new Map<string, RegExp>();
   private globs = new Map<string, (s: string) => boolean>();
+  /** The deepest `depth` any evaluation has reached (for the heights of memos). */
+  private reached = 0;
 
-  constructor(private readonly consts: ConstLookup) {}
+  constructor(
+    private readonly consts: ConstLookup,
+    private readonly memo: Map<ast.Expr, Memo> | null,
+  ) {}
 
   private fail(node: { span: ast.Span }, message: string): never {
     throw new FoldError(message, node.span);
   }
 
+  /**
+   * The failure an evaluation of `expr` (from the top, no lambda parameters in scope) starts
+   * with when the first leaf it evaluates is a name without a compile-time value — by far
+   * the most common failure (`args.x ...`) — found without evaluating anything; null when
+   * the evaluation may go otherwise (then `eval` decides). Every step down follows what
+   * `compute` evaluates first, at the depth it would, so the answer is exactly its failure.
+   */
+  firstFailure(expr: ast.Expr): FoldResult | null {
+    let e = expr;
+    for (let depth = 0; depth <= MAX_DEPTH; depth++) {
+      switch (e.kind) {
+        case "NameRef":
+          return this.consts(e.name) === undefined ? { ok: false, message: `\`${e.name}\` has no value at compile time`, span: e.span } : null;
+        case "MemberExpr":
+        case "HasExpr":
+          e = e.object;
+          break;
+        case "UnaryExpr":
+          e = e.operand;
+          break;
+        case "BinaryExpr":
+          e = e.left;
+          break;
+        case "CallExpr": {
+          const callee = e.callee;
+          if (callee.kind === "MemberExpr") e = callee.object;
+          else if (callee.kind === "NameRef" && (callee.name === "url" || callee.name === "path") && e.args.length === 1) e = e.args[0];
+          else return null;
+          break;
+        }
+        case "ListLiteral":
+          if (e.elements.length === 0) return null;
+          e = e.elements[0];
+          break;
+        case "RecordLiteral":
+          if (e.entries.length === 0) return null;
+          e = e.entries[0].value;
+          break;
+        default:
+          return null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The value of `e`. With a memo, the value of a node evaluated without lambda parameters
+   * in scope is kept and reused at any depth where the depth bound cannot be reached (where
+   * evaluating it again would take exactly the same steps). Failures are not kept: they
+   * unwind the whole evaluation.
+   */
   eval(e: ast.Expr, scope: Scope | null, depth: number): Internal {
+    if (depth > this.reached) this.reached = depth;
+    const memo = this.memo;
+    if (memo === null || scope !== null) return this.compute(e, scope, depth);
+    const known = memo.get(e);
+    if (known !== undefined && depth + known.height <= MAX_DEPTH) {
+      if (depth + known.height > this.reached) this.reached = depth + known.height;
+      return known.value;
+    }
+    const outer = this.reached;
+    this.reached = depth;
+    const value = this.compute(e, scope, depth);
+    memo.set(e, { value, height: this.reached - depth });
+    if (outer > this.reached) this.reached = outer;
+    return value;
+  }
+
+  private compute(e: ast.Expr, scope: Scope | null, depth: number): Internal {
     if (depth > MAX_DEPTH) this.fail(e, "expression is nested too deeply");
     switch (e.kind) {
       case "StringLiteral":

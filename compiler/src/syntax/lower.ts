@@ -33,6 +33,12 @@ export interface LowerInput {
   readonly errorAt: ReadonlySet<number>;
   readonly maxExpressionDepth: number;
   readonly report: ReportSyntax;
+  /**
+   * The CST came from a parse without any error (no recovery): every expression node then
+   * owns a distinct token inside its span, so an expression spanning at most
+   * `maxExpressionDepth` characters cannot be deeper than that.
+   */
+  readonly errorFree?: boolean;
 }
 
 // ---------------------------------------------------------------- CST access
@@ -576,6 +582,7 @@ class Lowerer {
 
   private depthChecked(e: A.Expr): A.Expr {
     const max = this.input.maxExpressionDepth;
+    if (this.input.errorFree === true && e.span.end - e.span.start <= max) return e;
     if (!deeperThan(e, max)) return e;
     this.error(e.span, `expression nested too deeply: at most ${max} levels`);
     return { kind: "ErrorExpr", span: e.span };

@@ -8,7 +8,9 @@
  * - Bounded depth: brackets nest at most `MAX_NESTING` levels and an expression tree
  *   is at most `MAX_EXPRESSION_DEPTH` nodes deep, so later phases may recurse over
  *   the AST without overflowing the stack.
- * - The Chevrotain parser is built once per process, on first use.
+ * - Error-free token vectors are parsed by `parseFast` (parser.ts), which builds the CST
+ *   the Chevrotain parser would; anything else goes to the Chevrotain parser, built once
+ *   per process on first use, which reports and recovers.
  */
 import type { IRecognitionException, IToken } from "chevrotain";
 import { EOF } from "chevrotain";
@@ -16,7 +18,7 @@ import { type Diagnostic, DiagnosticBag, Messages, sortDiagnostics } from "../di
 import type { Document, Span } from "./ast.js";
 import { lex, limitNesting, tokenEnd } from "./lexer.js";
 import { lower } from "./lower.js";
-import { getParser } from "./parser.js";
+import { getParser, parseFast } from "./parser.js";
 
 /** Brackets (`(`, `[`, `{`) may nest at most this deep. */
 export const MAX_NESTING = 100;
@@ -38,14 +40,18 @@ export function parseDocument(text: string, file: string): ParseResult {
   try {
     const lexed = lex(src, report);
     const tokens = limitNesting(lexed.tokens, MAX_NESTING, report);
-    const parser = getParser();
-    const cst = parser.parseTokens(tokens);
+    let cst = parseFast(tokens);
+    const errorFree = cst !== null;
     const errorAt = new Set<number>();
-    for (const e of parser.errors) {
-      const offending = Number.isFinite(e.token.startOffset) ? e.token.startOffset : src.length;
-      if (errorAt.has(offending)) continue;
-      errorAt.add(offending);
-      report(errorSpan(e, src.length), e.message);
+    if (cst === null) {
+      const parser = getParser();
+      cst = parser.parseTokens(tokens);
+      for (const e of parser.errors) {
+        const offending = Number.isFinite(e.token.startOffset) ? e.token.startOffset : src.length;
+        if (errorAt.has(offending)) continue;
+        errorAt.add(offending);
+        report(errorSpan(e, src.length), e.message);
+      }
     }
     const document = lower({
       cst,
@@ -56,6 +62,7 @@ export function parseDocument(text: string, file: string): ParseResult {
       errorAt,
       maxExpressionDepth: MAX_EXPRESSION_DEPTH,
       report,
+      errorFree,
     });
     return { document, diagnostics: sortDiagnostics(bag.items) };
   } catch (e) {

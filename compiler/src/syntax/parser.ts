@@ -840,3 +840,685 @@ export function getParser(): PolicyParser {
   shared ??= new PolicyParser();
   return shared;
 }
+
+// ------------------------------------------------------------------ fast path
+
+/**
+ * A hand-written recursive-descent twin of `PolicyParser` for error-free input: it makes
+ * the same decisions as the Chevrotain parser (the same LL(k) lookahead paths, gates in
+ * the same order) and builds the same CST — node names, child keys in insertion order,
+ * the very token objects, locations as Chevrotain's recovery-mode "onlyOffset" tracking
+ * sets them — but without Chevrotain's grammar interpretation and self-analysis, which
+ * dominate a cold `check`. One difference: `children` are ordinary objects (Chevrotain's
+ * have no prototype); lower.ts reads only grammar labels, none of which is an
+ * `Object.prototype` member, and ordinary objects are much cheaper to build and read.
+ *
+ * Contract: returns the CST that `getParser().parseTokens(tokens)` would return with no
+ * errors, or null as soon as the input leaves the error-free path (a token Chevrotain
+ * would report or recover from, a stray token, a `TooDeep` region); the caller then
+ * parses with Chevrotain, which reports and recovers. Never throws.
+ */
+export function parseFast(tokens: readonly IToken[]): CstNode | null {
+  try {
+    return new FastParser(tokens).document();
+  } catch (e) {
+    if (e === BAIL) return null;
+    return null;
+  }
+}
+
+/** Thrown (never escapes `parseFast`) when the input leaves the error-free path. */
+const BAIL: unique symbol = Symbol("bail");
+
+type Location = { startOffset: number; endOffset: number };
+type Node = CstNode & { location: Location };
+
+/** Token types (by `tokenTypeIdx`) that Chevrotain's `tokenMatcher` matches against `type`. */
+function matchTable(type: TokenType): boolean[] {
+  const table: boolean[] = [];
+  for (const t of T.ALL_TOKEN_TYPES) {
+    const idx = t.tokenTypeIdx!;
+    table[idx] = tokenMatcher({ tokenTypeIdx: idx, tokenType: t } as IToken, type);
+  }
+  return table;
+}
+
+function typeTable(types: readonly TokenType[]): boolean[] {
+  const table: boolean[] = [];
+  for (const t of T.ALL_TOKEN_TYPES) table[t.tokenTypeIdx!] = false;
+  for (const t of types) table[t.tokenTypeIdx!] = true;
+  return table;
+}
+
+const IS_NAME_LIKE = matchTable(T.NameLike);
+const IS_PLAIN_NAME = matchTable(T.PlainName);
+const IS_IDENTIFIER = matchTable(T.Identifier);
+const IS_RESERVED = typeTable([...T.KEYWORD_TYPES.values()]);
+const IS_TOP_LEVEL = typeTable(T.TOP_LEVEL_STARTERS);
+const IS_MEMBER_START = typeTable(T.MEMBER_STARTERS);
+/** First tokens of `declaration`. */
+const IS_DECLARATION_START = typeTable([T.Policy, T.Tools, T.Context, T.Const, T.Label, T.Cost, T.Price, T.Default, T.Agent, T.Invariant, T.Test, ...T.MEMBER_STARTERS]);
+/** First tokens of `exprTail`. */
+const IS_TAIL_START = typeTable([...BINARY_OPS, T.Has]);
+/** First tokens of `expression` (through `operand`): the lookahead paths of its alternatives, gates aside. */
+const IS_EXPRESSION_START = typeTable([
+  T.Not, T.Minus, T.StringLit, T.NumberLit, T.MoneyLit, T.True, T.False, T.Null, T.LBracket, T.LCurly, T.LParen, T.Agent, T.TooDeep,
+]);
+for (const t of T.ALL_TOKEN_TYPES) if (IS_PLAIN_NAME[t.tokenTypeIdx!]) IS_EXPRESSION_START[t.tokenTypeIdx!] = true;
+/** First tokens of `callArg`: a lambda parameter, `*`, an expression. */
+const IS_CALL_ARG_START = IS_EXPRESSION_START.map((v, i) => v || i === T.Star.tokenTypeIdx);
+
+const NO_TYPE = -1;
+
+class FastParser {
+  private pos = 0;
+  private readonly length: number;
+
+  constructor(private readonly tokens: readonly IToken[]) {
+    this.length = tokens.length;
+  }
+
+  // ------------------------------------------------------------ machinery
+
+  /** `tokenTypeIdx` of LA(k), or NO_TYPE past the end (Chevrotain's EOF matches nothing here). */
+  private at(k: number): number {
+    const t = this.tokens[this.pos + k - 1];
+    return t === undefined ? NO_TYPE : t.tokenTypeIdx;
+  }
+
+  private is(k: number, type: TokenType): boolean {
+    return this.at(k) === type.tokenTypeIdx;
+  }
+
+  private node(name: string): Node {
+    return { name, children: {}, location: { startOffset: NaN, endOffset: NaN } };
+  }
+
+  /** Adds the next token under `key` when `ok`; otherwise leaves the fast path. */
+  private take(n: Node, key: string, ok: boolean): void {
+    if (!ok) throw BAIL;
+    const token = this.tokens[this.pos++];
+    const list = n.children[key];
+    if (list === undefined) n.children[key] = [token];
+    else list.push(token);
+    extend(n.location, token.startOffset, token.endOffset!);
+  }
+
+  private consume(n: Node, key: string, type: TokenType): void {
+    this.take(n, key, this.is(1, type));
+  }
+
+  private sub(n: Node, key: string, child: Node): void {
+    const list = n.children[key];
+    if (list === undefined) n.children[key] = [child];
+    else list.push(child);
+    extend(n.location, child.location.startOffset, child.location.endOffset);
+  }
+
+  // ------------------------------------------------------------ gates (as in PolicyParser)
+
+  private startsTopLevel(): boolean {
+    const t = this.at(1);
+    return (t !== NO_TYPE && IS_TOP_LEVEL[t]) || (t === T.Price.tokenTypeIdx && this.is(2, T.Model));
+  }
+
+  private inBlock(): boolean {
+    return !this.is(1, T.RCurly) && !this.startsTopLevel();
+  }
+
+  private atField(): boolean {
+    const t = this.at(1);
+    return t !== NO_TYPE && IS_NAME_LIKE[t] && (this.is(2, T.Colon) || this.is(2, T.Question));
+  }
+
+  private inFields(): boolean {
+    if (this.is(1, T.RCurly)) return false;
+    if (this.atField()) return true;
+    const t = this.at(1);
+    return !this.startsTopLevel() && !(t !== NO_TYPE && IS_MEMBER_START[t]);
+  }
+
+  private nameHere(): boolean {
+    const next = this.tokens[this.pos];
+    if (next === undefined || !IS_RESERVED[next.tokenTypeIdx]) return true;
+    const prev = this.tokens[this.pos - 1];
+    if (prev === undefined) return true;
+    return !(typeof next.startLine === "number" && typeof prev.endLine === "number" && next.startLine > prev.endLine);
+  }
+
+  private nameLike(k: number): boolean {
+    const t = this.at(k);
+    return t !== NO_TYPE && IS_NAME_LIKE[t];
+  }
+
+  private plainName(k: number): boolean {
+    const t = this.at(k);
+    return t !== NO_TYPE && IS_PLAIN_NAME[t];
+  }
+
+  // ------------------------------------------------------------ document
+
+  document(): Node {
+    const n = this.node("document");
+    while (this.pos < this.length) {
+      if (!IS_DECLARATION_START[this.at(1)]) throw BAIL; // a stray token: lower.ts reports it
+      this.sub(n, "item", this.declaration());
+    }
+    return n;
+  }
+
+  private declaration(): Node {
+    const n = this.node("declaration");
+    switch (this.at(1)) {
+      case T.Policy.tokenTypeIdx:
+        this.sub(n, "header", this.header());
+        break;
+      case T.Tools.tokenTypeIdx:
+        this.sub(n, "toolsDecl", this.toolsDecl());
+        break;
+      case T.Context.tokenTypeIdx:
+        this.sub(n, "contextDecl", this.contextDecl());
+        break;
+      case T.Const.tokenTypeIdx:
+        this.sub(n, "constDecl", this.constDecl());
+        break;
+      case T.Label.tokenTypeIdx:
+        this.sub(n, "labelDecl", this.labelDecl());
+        break;
+      case T.Cost.tokenTypeIdx:
+        this.sub(n, "costDecl", this.costDecl());
+        break;
+      case T.Price.tokenTypeIdx:
+        this.sub(n, "priceDecl", this.priceDecl());
+        break;
+      case T.Default.tokenTypeIdx:
+        this.sub(n, "defaultDecl", this.defaultDecl());
+        break;
+      case T.Agent.tokenTypeIdx:
+        this.sub(n, "agentDecl", this.agentDecl());
+        break;
+      case T.Invariant.tokenTypeIdx:
+        this.sub(n, "invariantDecl", this.invariantDecl());
+        break;
+      case T.Test.tokenTypeIdx:
+        this.sub(n, "testDecl", this.testDecl());
+        break;
+      default:
+        this.sub(n, "member", this.member());
+    }
+    return n;
+  }
+
+  private header(): Node {
+    const n = this.node("header");
+    this.consume(n, "Policy", T.Policy);
+    this.take(n, "name", this.plainName(1));
+    if (this.is(1, T.Version)) {
+      this.consume(n, "Version", T.Version);
+      this.consume(n, "version", T.StringLit);
+    }
+    return n;
+  }
+
+  private toolsDecl(): Node {
+    const n = this.node("toolsDecl");
+    this.consume(n, "Tools", T.Tools);
+    this.take(n, "alias", this.plainName(1));
+    this.consume(n, "From", T.From);
+    this.consume(n, "path", T.StringLit);
+    return n;
+  }
+
+  private contextDecl(): Node {
+    const n = this.node("contextDecl");
+    this.consume(n, "Context", T.Context);
+    this.consume(n, "LCurly", T.LCurly);
+    this.sub(n, "fields", this.fieldList());
+    this.consume(n, "RCurly", T.RCurly);
+    return n;
+  }
+
+  private fieldList(): Node {
+    const n = this.node("fieldList");
+    while (this.inFields() && this.pos < this.length) {
+      if (this.atField()) this.sub(n, "item", this.field());
+      else this.consume(n, "item", T.Comma); // anything else is a stray token
+    }
+    return n;
+  }
+
+  private field(): Node {
+    const n = this.node("field");
+    this.take(n, "name", this.nameLike(1));
+    if (this.is(1, T.Question)) this.consume(n, "Question", T.Question);
+    this.consume(n, "Colon", T.Colon);
+    this.sub(n, "type", this.typeExpr());
+    return n;
+  }
+
+  private typeExpr(): Node {
+    const n = this.node("typeExpr");
+    const t = this.at(1);
+    if (!this.is(2, T.Colon) && !this.is(2, T.Question) && t !== NO_TYPE && IS_IDENTIFIER[t]) {
+      this.take(n, "primitive", true);
+    } else if (t === T.StringLit.tokenTypeIdx) {
+      this.take(n, "member", true);
+      while (this.is(1, T.Pipe)) {
+        this.consume(n, "Pipe", T.Pipe);
+        this.consume(n, "member", T.StringLit);
+      }
+    } else if (t === T.LBracket.tokenTypeIdx) {
+      this.take(n, "LBracket", true);
+      this.sub(n, "element", this.typeExpr());
+      this.consume(n, "RBracket", T.RBracket);
+    } else if (t === T.LCurly.tokenTypeIdx) {
+      this.take(n, "LCurly", true);
+      this.sub(n, "fields", this.fieldList());
+      this.consume(n, "RCurly", T.RCurly);
+    } else throw BAIL;
+    return n;
+  }
+
+  private constDecl(): Node {
+    const n = this.node("constDecl");
+    this.consume(n, "Const", T.Const);
+    this.take(n, "name", this.plainName(1));
+    this.consume(n, "Equals", T.Equals);
+    this.sub(n, "value", this.expression());
+    return n;
+  }
+
+  private labelDecl(): Node {
+    const n = this.node("labelDecl");
+    this.consume(n, "Label", T.Label);
+    this.take(n, "name", this.plainName(1));
+    this.consume(n, "On", T.On);
+    this.sub(n, "selectors", this.selectorList());
+    return n;
+  }
+
+  private costDecl(): Node {
+    const n = this.node("costDecl");
+    this.consume(n, "Cost", T.Cost);
+    this.sub(n, "selectors", this.selectorList());
+    this.consume(n, "Equals", T.Equals);
+    this.consume(n, "amount", T.MoneyLit);
+    this.consume(n, "Per", T.Per);
+    this.consume(n, "Call", T.Call);
+    return n;
+  }
+
+  private priceDecl(): Node {
+    const n = this.node("priceDecl");
+    this.consume(n, "Price", T.Price);
+    this.consume(n, "Model", T.Model);
+    this.consume(n, "model", T.StringLit);
+    this.consume(n, "Input", T.Input);
+    this.consume(n, "input", T.MoneyLit);
+    this.consume(n, "Output", T.Output);
+    this.consume(n, "output", T.MoneyLit);
+    this.consume(n, "Per", T.Per);
+    this.consume(n, "OneM", T.OneM);
+    this.consume(n, "Tokens", T.Tokens);
+    return n;
+  }
+
+  private defaultDecl(): Node {
+    const n = this.node("defaultDecl");
+    this.consume(n, "Default", T.Default);
+    this.take(n, "effect", this.is(1, T.Allow) || this.is(1, T.Deny));
+    return n;
+  }
+
+  private agentDecl(): Node {
+    const n = this.node("agentDecl");
+    this.consume(n, "Agent", T.Agent);
+    this.consume(n, "id", T.StringLit);
+    if (this.is(1, T.Extends)) {
+      this.consume(n, "Extends", T.Extends);
+      this.consume(n, "parent", T.StringLit);
+      while (this.is(1, T.Comma)) {
+        this.consume(n, "Comma", T.Comma);
+        this.consume(n, "parent", T.StringLit);
+      }
+    }
+    this.consume(n, "LCurly", T.LCurly);
+    this.sub(n, "body", this.agentBody());
+    this.consume(n, "RCurly", T.RCurly);
+    return n;
+  }
+
+  private agentBody(): Node {
+    const n = this.node("agentBody");
+    while (this.inBlock() && this.pos < this.length) {
+      if (!IS_MEMBER_START[this.at(1)]) throw BAIL; // a stray token
+      this.sub(n, "item", this.member());
+    }
+    return n;
+  }
+
+  private member(): Node {
+    const n = this.node("member");
+    while (this.is(1, T.At)) this.sub(n, "annotation", this.annotation());
+    const t = this.at(1);
+    if (t === T.Allow.tokenTypeIdx || t === T.Deny.tokenTypeIdx || t === T.Review.tokenTypeIdx) this.sub(n, "rule", this.ruleBody());
+    else if (t === T.Limit.tokenTypeIdx) this.sub(n, "limit", this.limitBody());
+    else throw BAIL;
+    return n;
+  }
+
+  private annotation(): Node {
+    const n = this.node("annotation");
+    this.consume(n, "At", T.At);
+    this.take(n, "name", this.nameHere() && this.nameLike(1));
+    this.consume(n, "LParen", T.LParen);
+    this.consume(n, "value", T.StringLit);
+    this.consume(n, "RParen", T.RParen);
+    return n;
+  }
+
+  private ruleBody(): Node {
+    const n = this.node("ruleBody");
+    this.sub(n, "effect", this.effectRef());
+    this.sub(n, "selectors", this.selectorList());
+    if (this.is(1, T.When)) {
+      this.consume(n, "When", T.When);
+      this.sub(n, "when", this.expression());
+    }
+    if (this.is(1, T.Unless)) {
+      this.consume(n, "Unless", T.Unless);
+      this.sub(n, "unless", this.expression());
+    }
+    if (this.is(1, T.Because)) {
+      this.consume(n, "Because", T.Because);
+      this.consume(n, "because", T.StringLit);
+    }
+    return n;
+  }
+
+  private limitBody(): Node {
+    const n = this.node("limitBody");
+    this.consume(n, "Limit", T.Limit);
+    const t = this.at(1);
+    if (t === T.Tokens.tokenTypeIdx || t === T.Cost.tokenTypeIdx) {
+      this.take(n, "kind", true);
+      this.consume(n, "To", T.To);
+      this.consume(n, "amount", t === T.Tokens.tokenTypeIdx ? T.NumberLit : T.MoneyLit);
+      this.consume(n, "Per", T.Per);
+      this.sub(n, "window", this.window());
+      if (this.is(1, T.By)) this.sub(n, "by", this.byClause());
+    } else if (t === T.Repeats.tokenTypeIdx) {
+      this.take(n, "kind", true);
+      this.consume(n, "To", T.To);
+      this.consume(n, "amount", T.NumberLit);
+    } else if (t === T.Star.tokenTypeIdx || this.plainName(1)) {
+      this.sub(n, "selectors", this.selectorList());
+      this.consume(n, "To", T.To);
+      this.consume(n, "amount", T.NumberLit);
+      this.consume(n, "Calls", T.Calls);
+      this.consume(n, "Per", T.Per);
+      this.sub(n, "window", this.window());
+      if (this.is(1, T.By)) this.sub(n, "by", this.byClause());
+    } else throw BAIL;
+    return n;
+  }
+
+  private window(): Node {
+    const n = this.node("window");
+    const t = this.at(1);
+    if (t === T.Session.tokenTypeIdx) this.take(n, "Session", true);
+    else if (t === T.TimeUnit.tokenTypeIdx) this.take(n, "unit", true);
+    else if (t === T.NumberLit.tokenTypeIdx) {
+      this.take(n, "count", true);
+      this.consume(n, "unit", T.TimeUnit);
+    } else throw BAIL;
+    return n;
+  }
+
+  private byClause(): Node {
+    const n = this.node("byClause");
+    this.consume(n, "By", T.By);
+    this.sub(n, "key", this.expression());
+    return n;
+  }
+
+  private selectorList(): Node {
+    const n = this.node("selectorList");
+    this.sub(n, "selector", this.selector());
+    while (this.is(1, T.Comma)) {
+      this.consume(n, "Comma", T.Comma);
+      this.sub(n, "selector", this.selector());
+    }
+    return n;
+  }
+
+  private selector(): Node {
+    const n = this.node("selector");
+    if (this.is(1, T.Star)) this.take(n, "all", true);
+    else if (this.plainName(1)) {
+      this.take(n, "alias", true);
+      this.consume(n, "Dot", T.Dot);
+      if (this.is(1, T.Star)) this.take(n, "allTools", true);
+      else this.take(n, "tool", this.nameHere() && this.nameLike(1));
+    } else throw BAIL;
+    return n;
+  }
+
+  private effectRef(): Node {
+    const n = this.node("effectRef");
+    this.take(n, "effect", this.is(1, T.Allow) || this.is(1, T.Deny) || this.is(1, T.Review));
+    return n;
+  }
+
+  private invariantDecl(): Node {
+    const n = this.node("invariantDecl");
+    this.consume(n, "Invariant", T.Invariant);
+    this.take(n, "name", this.plainName(1));
+    this.consume(n, "Colon", T.Colon);
+    if (this.is(1, T.Agent)) {
+      this.consume(n, "Agent", T.Agent);
+      this.consume(n, "agent", T.StringLit);
+    }
+    this.sub(n, "selectors", this.selectorList());
+    if (this.is(1, T.When)) {
+      this.consume(n, "When", T.When);
+      this.sub(n, "when", this.expression());
+    }
+    this.consume(n, "Arrow", T.Arrow);
+    this.sub(n, "effect", this.effectRef());
+    while (this.is(1, T.Pipe)) {
+      this.consume(n, "Pipe", T.Pipe);
+      this.sub(n, "effect", this.effectRef());
+    }
+    return n;
+  }
+
+  private testDecl(): Node {
+    const n = this.node("testDecl");
+    this.consume(n, "Test", T.Test);
+    this.consume(n, "name", T.StringLit);
+    this.consume(n, "LCurly", T.LCurly);
+    this.sub(n, "body", this.testBody());
+    this.consume(n, "RCurly", T.RCurly);
+    return n;
+  }
+
+  private testBody(): Node {
+    const n = this.node("testBody");
+    while (this.inBlock() && this.pos < this.length) {
+      if (!this.is(1, T.Expect)) throw BAIL; // a stray token
+      this.sub(n, "item", this.expectLine());
+    }
+    return n;
+  }
+
+  private expectLine(): Node {
+    const n = this.node("expectLine");
+    this.consume(n, "Expect", T.Expect);
+    this.consume(n, "Agent", T.Agent);
+    this.consume(n, "agent", T.StringLit);
+    this.consume(n, "Calls", T.Calls);
+    this.sub(n, "tool", this.selector());
+    this.consume(n, "LParen", T.LParen);
+    this.sub(n, "args", this.recordLit());
+    this.consume(n, "RParen", T.RParen);
+    if (this.is(1, T.With)) {
+      this.consume(n, "With", T.With);
+      this.sub(n, "context", this.recordLit());
+    }
+    this.consume(n, "Arrow", T.Arrow);
+    this.sub(n, "effect", this.effectRef());
+    if (this.is(1, T.StringLit)) this.take(n, "ruleId", true);
+    return n;
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  private expression(): Node {
+    const n = this.node("expression");
+    this.sub(n, "operand", this.operand());
+    while (IS_TAIL_START[this.at(1)]) this.sub(n, "tail", this.exprTail());
+    return n;
+  }
+
+  private exprTail(): Node {
+    const n = this.node("exprTail");
+    if (this.is(1, T.Has)) {
+      this.take(n, "op", true);
+      this.take(n, "field", this.nameHere() && this.nameLike(1));
+    } else {
+      this.take(n, "op", true);
+      this.sub(n, "operand", this.operand());
+    }
+    return n;
+  }
+
+  private operand(): Node {
+    const n = this.node("operand");
+    while (this.is(1, T.Not) || this.is(1, T.Minus)) this.take(n, "prefix", true);
+    const t = this.at(1);
+    switch (t) {
+      case T.StringLit.tokenTypeIdx:
+        this.take(n, "StringLit", true);
+        break;
+      case T.NumberLit.tokenTypeIdx:
+        this.take(n, "NumberLit", true);
+        break;
+      case T.MoneyLit.tokenTypeIdx:
+        this.take(n, "MoneyLit", true);
+        break;
+      case T.True.tokenTypeIdx:
+        this.take(n, "True", true);
+        break;
+      case T.False.tokenTypeIdx:
+        this.take(n, "False", true);
+        break;
+      case T.Null.tokenTypeIdx:
+        this.take(n, "Null", true);
+        break;
+      case T.LBracket.tokenTypeIdx:
+        this.sub(n, "list", this.listLit());
+        break;
+      case T.LCurly.tokenTypeIdx:
+        this.sub(n, "record", this.recordLit());
+        break;
+      case T.LParen.tokenTypeIdx:
+        this.take(n, "LParen", true);
+        this.sub(n, "inner", this.expression());
+        this.consume(n, "RParen", T.RParen);
+        break;
+      case T.Agent.tokenTypeIdx:
+        this.take(n, "name", this.is(2, T.Dot));
+        break;
+      default:
+        this.take(n, "name", this.plainName(1)); // TooDeep and anything else leave the fast path
+    }
+    for (;;) {
+      const p = this.at(1);
+      if (p === T.Dot.tokenTypeIdx || p === T.LParen.tokenTypeIdx) this.sub(n, "postfix", this.postfixOp());
+      else if (p === T.TooDeep.tokenTypeIdx) throw BAIL;
+      else break;
+    }
+    return n;
+  }
+
+  private postfixOp(): Node {
+    const n = this.node("postfixOp");
+    if (this.is(1, T.Dot)) {
+      this.take(n, "Dot", true);
+      if (this.is(1, T.Star)) this.take(n, "star", true);
+      else this.take(n, "name", this.nameHere() && this.nameLike(1));
+      return n;
+    }
+    this.consume(n, "LParen", T.LParen);
+    if (IS_CALL_ARG_START[this.at(1)]) {
+      this.sub(n, "arg", this.callArg());
+      while (this.is(1, T.Comma) && IS_CALL_ARG_START[this.at(2)]) {
+        this.take(n, "Comma", true);
+        this.sub(n, "arg", this.callArg());
+      }
+      if (this.is(1, T.Comma)) this.take(n, "Comma", true);
+    }
+    this.consume(n, "RParen", T.RParen);
+    return n;
+  }
+
+  private callArg(): Node {
+    const n = this.node("callArg");
+    if (this.plainName(1) && this.is(2, T.Arrow)) {
+      this.take(n, "param", true);
+      this.take(n, "Arrow", true);
+      this.sub(n, "body", this.expression());
+    } else if (this.is(1, T.Star)) this.take(n, "star", true);
+    else this.sub(n, "value", this.expression());
+    return n;
+  }
+
+  private listLit(): Node {
+    const n = this.node("listLit");
+    this.consume(n, "LBracket", T.LBracket);
+    if (IS_EXPRESSION_START[this.at(1)]) {
+      this.sub(n, "element", this.expression());
+      while (this.is(1, T.Comma) && IS_EXPRESSION_START[this.at(2)]) {
+        this.take(n, "Comma", true);
+        this.sub(n, "element", this.expression());
+      }
+      if (this.is(1, T.Comma)) this.take(n, "Comma", true);
+    }
+    this.consume(n, "RBracket", T.RBracket);
+    return n;
+  }
+
+  private recordLit(): Node {
+    const n = this.node("recordLit");
+    this.consume(n, "LCurly", T.LCurly);
+    if (this.nameLike(1) || this.is(1, T.StringLit)) {
+      this.sub(n, "entry", this.recordEntry());
+      while (this.is(1, T.Comma) && (this.nameLike(2) || this.is(2, T.StringLit))) {
+        this.take(n, "Comma", true);
+        this.sub(n, "entry", this.recordEntry());
+      }
+      if (this.is(1, T.Comma)) this.take(n, "Comma", true);
+    }
+    this.consume(n, "RCurly", T.RCurly);
+    return n;
+  }
+
+  private recordEntry(): Node {
+    const n = this.node("recordEntry");
+    this.take(n, "key", this.nameLike(1) || this.is(1, T.StringLit));
+    this.consume(n, "Colon", T.Colon);
+    this.sub(n, "value", this.expression());
+    return n;
+  }
+}
+
+/** Chevrotain's `setNodeLocationOnlyOffset` (recovery mode). */
+function extend(loc: Location, startOffset: number, endOffset: number): void {
+  if (Number.isNaN(loc.startOffset)) {
+    loc.startOffset = startOffset;
+    loc.endOffset = endOffset;
+  } else if (loc.endOffset < endOffset) {
+    loc.endOffset = endOffset;
+  }
+}
