@@ -35,7 +35,7 @@ export async function importCompiledGuard(model: PolicyModel): Promise<GuardModu
   const dir = join(guardCacheDir(), key);
   const file = join(dir, "guard.mjs");
   if (!existsSync(file)) {
-    const { js } = await generateGuard(model, { emit: "js" });
+    const { js } = await generateGuard(model, { emit: "js", declarations: false });
     if (js === undefined) throw new Error("the code generator returned no JavaScript");
     mkdirSync(dir, { recursive: true });
     // Write then rename: a concurrent process never imports a half-written module.

@@ -76,14 +76,23 @@ function rangeOf(lines: LineMap | undefined, span: Span): JsonRange {
   return { start: lines.position(span.start), end: lines.position(span.end) };
 }
 
+/** The line maps of the texts seen last, so rendering many diagnostics of one file maps it once. */
+const recentLineMaps = new Map<string, LineMap>();
+
+function lineMapOf(text: string): LineMap {
+  let map = recentLineMaps.get(text);
+  if (map === undefined) {
+    if (recentLineMaps.size >= 8) recentLineMaps.delete(recentLineMaps.keys().next().value as string);
+    map = new LineMap(text);
+    recentLineMaps.set(text, map);
+  }
+  return map;
+}
+
 function lineMapCache(sources: SourceLookup): (file: string) => LineMap | undefined {
-  const cache = new Map<string, LineMap | undefined>();
   return (file) => {
-    if (!cache.has(file)) {
-      const text = sources(file);
-      cache.set(file, text === undefined ? undefined : new LineMap(text));
-    }
-    return cache.get(file);
+    const text = sources(file);
+    return text === undefined ? undefined : lineMapOf(text);
   };
 }
 
