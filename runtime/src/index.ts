@@ -5,6 +5,7 @@
 
 export * from "./types.js";
 export * from "./builtins.js";
+export { compileLinearRegex, MAX_LINEAR_REGEX_STATES, type LinearRegex } from "./linear-regex.js";
 export { PolicyDenied } from "./errors.js";
 export type { LimitAttempt, LimitOutcome, LimitStore } from "./store.js";
 export { assertLimitCheck, assertUsageCharge, assertTime } from "./store.js";

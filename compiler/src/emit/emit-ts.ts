@@ -258,6 +258,7 @@ function contextProblems(ctx: unknown): readonly string[] | null {
   private noteValidatorCode(code: string): void {
     if (/\bdeepEqual\(/.test(code)) this.runtime.add("deepEqual");
     if (/\bcodePointLength\(/.test(code)) this.runtime.add("codePointLength");
+    if (/\bcompileLinearRegex\(/.test(code)) this.runtime.add("compileLinearRegex");
   }
 
   // ------------------------------------------------------------ constants

@@ -179,6 +179,21 @@ agent "x" {
     }
   });
 
+  it("enforces a nested-quantifier pattern with the runtime's linear-time matcher", async () => {
+    const manifest = { tools: [{ name: "run", inputSchema: { type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } } } }] };
+    const checked = checkSource('policy lin\ntools m from "./m.json"\nallow m.*\n', "/virtual/lin.agentpolicy", { readFile: () => JSON.stringify(manifest) });
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const ts = await generateGuardSource(checked.model, { format: false });
+    expect(ts).toMatch(/import \{[^}]*\bcompileLinearRegex\b[^}]*\} from "@agentpolicy\/runtime"/);
+    const { ts: typescript } = await import("ts-morph");
+    const out = typescript.transpileModule(ts, { compilerOptions: { module: typescript.ModuleKind.CommonJS, target: typescript.ScriptTarget.ES2022 } });
+    const exports: Record<string, unknown> = {};
+    new Function("require", "exports", out.outputText)(() => runtime, exports);
+    const evaluate = exports.evaluate as runtime.PolicyProgram["evaluate"];
+    expect(evaluate({ agent: "x", tool: "m.run", args: { code: "a".repeat(40) + "!" } }).rules).toEqual(["invalid_arguments"]);
+    expect(evaluate({ agent: "x", tool: "m.run", args: { code: "aaaa" } }).effect).toBe("allow");
+  });
+
   it("reserves the module's fixed names", () => {
     expect(new Set(FIXED_NAMES).size).toBe(FIXED_NAMES.length);
   });

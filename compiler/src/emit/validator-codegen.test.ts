@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { objectOf, rootSchemaArb, valueArb } from "../manifest/__fixtures__/schema-arbitraries.js";
 import type { JsonSchema } from "../manifest/types.js";
 import { validate } from "../manifest/validate.js";
-import { generateValidator } from "./validator-codegen.js";
+import * as runtime from "@agentpolicy/runtime";
+import { compileLinearRegex } from "@agentpolicy/runtime";
+import { generateValidator, VALIDATOR_RUNTIME_NAMES } from "./validator-codegen.js";
 
 const FUZZ_RUNS = Number(process.env.AP_FUZZ_RUNS ?? 300);
 const FUZZ_SEED = Number(process.env.AP_FUZZ_SEED ?? 7);
@@ -39,8 +41,8 @@ type Fast = (value: unknown) => boolean;
 /** Compiles a schema and loads the validator and its fast path the way a guard module would hold them. */
 function load(schema: JsonSchema, name = "validateArgs"): { fn: Compiled; fast: Fast } {
   const { code, helpers } = generateValidator(schema, name);
-  const factory = new Function("deepEqual", "codePointLength", `"use strict";\n${helpers.join("\n")}\n${code}\nreturn [${name}, ${name}_ok];`);
-  const [fn, fast] = factory(deepEqual, codePointLength) as [Compiled, Fast];
+  const factory = new Function("deepEqual", "codePointLength", "compileLinearRegex", `"use strict";\n${helpers.join("\n")}\n${code}\nreturn [${name}, ${name}_ok];`);
+  const [fn, fast] = factory(deepEqual, codePointLength, compileLinearRegex) as [Compiled, Fast];
   return { fn, fast };
 }
 
@@ -132,7 +134,11 @@ describe("generateValidator: shape", () => {
       {},
       false,
     ];
-    const parts = ["declare function deepEqual(a: unknown, b: unknown): boolean;", "declare function codePointLength(s: string): number;"];
+    const parts = [
+      "declare function deepEqual(a: unknown, b: unknown): boolean;",
+      "declare function codePointLength(s: string): number;",
+      "declare function compileLinearRegex(pattern: string): { test(s: string): boolean } | null;",
+    ];
     schemas.forEach((s, i) => {
       const g = generateValidator(s, `v${i}`, { typescript: true });
       expect(g.code.startsWith(`function v${i}(value: unknown): string[] | null {`)).toBe(true);
@@ -216,6 +222,33 @@ describe("generateValidator agrees with validate()", () => {
   it("on unsafe patterns and long strings", () => {
     check({ pattern: "^(a+)+$" }, ["aaa", "aab", "a".repeat(1000), "a".repeat(1001), 3]);
     check({ patternProperties: { "(x+)+": { type: "integer" } } }, [objectOf([["xx", 1], ["x".repeat(1001), 2]])]);
+  });
+
+  it("enforces nested quantifiers in linear time, without hanging", () => {
+    const schema = { type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } } };
+    const hostile = { code: "a".repeat(40) + "!" };
+    check(schema, [hostile, { code: "aaaa" }, { code: "a".repeat(999) + "!" }]);
+    expect(compile(schema)(hostile)).toEqual(["`/code` must match the pattern `^(a+)+$`"]);
+    expect(compile(schema)({ code: "aaaa" })).toBeNull();
+    check({ patternProperties: { "^(x+x+)+y$": false }, propertyNames: { pattern: "^(\\w+\\s?)*$" } }, [
+      objectOf([["x".repeat(40), 1], ["hello world" + " x".repeat(400) + "!", 2]]),
+      objectOf([["xxy", 1]]),
+    ]);
+  });
+
+  it("fails closed on nested quantifiers it cannot match in linear time", () => {
+    const schema = { properties: { a: { pattern: "^(a+)+(?=b)" } }, patternProperties: { "(\\w+)+\\1": true } };
+    check(schema, [{ a: "aab" }, { a: 1 }, objectOf([["xx", 1]]), {}]);
+    expect(compile(schema)({ a: "aab" })).toEqual([
+      "`/a` cannot be checked: the pattern `^(a+)+(?=b)` cannot be enforced safely",
+      "`/a` cannot be checked: the pattern `(\\w+)+\\1` cannot be enforced safely",
+    ]);
+    // A lookaround without a nested quantifier keeps the native matcher (and the 1,000 code point cap).
+    check({ pattern: "^a(?=b)" }, ["ab", "ac", "a".repeat(1001)]);
+  });
+
+  it("imports only run-time helpers that exist", () => {
+    for (const name of VALIDATOR_RUNTIME_NAMES) expect(typeof (runtime as Record<string, unknown>)[name]).toBe("function");
   });
 
   it("on generated schemas and values", () => {

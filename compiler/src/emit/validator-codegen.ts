@@ -8,8 +8,9 @@
  *  - `code` is one function declaration, `function NAME(value) { ... }`; `helpers` are top-level
  *    statements it needs (compiled regexes, constant sets and values, small functions), each named
  *    `NAME_...` so the validators of several tools can share a module. The guard module places
- *    the helpers before the function and imports `deepEqual` and `codePointLength` from
- *    `@agentpolicy/runtime` (the only free names the code uses besides standard globals).
+ *    the helpers before the function and imports VALIDATOR_RUNTIME_NAMES (`deepEqual`,
+ *    `codePointLength`, `compileLinearRegex`) from `@agentpolicy/runtime` (the only free names
+ *    the code uses besides standard globals).
  *  - Two paths. `NAME_ok(value)` is a boolean pass that checks "is JSON" and "is valid" together:
  *    JSON-ness is folded into the schema's own tests (`type: "string"` needs nothing more; only
  *    positions that admit anything are walked by `NAME_isj`), no message is built. It returns
@@ -59,7 +60,7 @@ export interface GenerateOptions {
 }
 
 /** The run-time helpers the generated code may call, imported from "@agentpolicy/runtime". */
-export const VALIDATOR_RUNTIME_NAMES = ["deepEqual", "codePointLength"] as const;
+export const VALIDATOR_RUNTIME_NAMES = ["deepEqual", "codePointLength", "compileLinearRegex"] as const;
 
 /**
  * Compiles `schema` (also the root for its local `$ref`s) into a validator named `fnName`.
@@ -409,7 +410,11 @@ class Generator {
       name = `${this.fn}_re${this.patternNames.size + 1}`;
       this.patternNames.set(p, name);
       const n = name;
-      this.helper(n, () => `const ${n} = new RegExp(${lit(p.source)}, "u");`);
+      if (p.engine === "linear") {
+        // The plan compiled this pattern with the same runtime function; should a different runtime refuse it, fail closed.
+        const never = this.ts ? "(_s: string): boolean => false" : "(_s) => false";
+        this.helper(n, () => `const ${n} = compileLinearRegex(${lit(p.source)}) ?? { test: ${never} };`);
+      } else this.helper(n, () => `const ${n} = new RegExp(${lit(p.source)}, "u");`);
     }
     return name;
   }
@@ -540,7 +545,7 @@ class Generator {
     if (n.minLength !== null) str.push(...this.failIf(`${v}.length < ${2 * n.minLength} && codePointLength(${v}) < ${n.minLength}`, path, m.minLength, mode));
     if (n.pattern !== null) {
       const p = n.pattern;
-      if (p.regex === null) str.push(...this.fail(path, lit(m.pattern), mode));
+      if (p.matcher === null) str.push(...this.fail(path, lit(m.pattern), mode));
       else {
         const re = this.useRegex(p);
         if (p.safe) str.push(...this.failIf(`!${re}.test(${v})`, path, m.pattern, mode));
@@ -708,7 +713,7 @@ class Generator {
       if (matched !== null) loop.push(`let ${matched} = false;`);
       if (n.patternProperties !== null) {
         for (const [pi, child] of n.patternProperties) {
-          if (pi.regex === null) {
+          if (pi.matcher === null) {
             loop.push(...this.fail(kp, lit(patternPropertyMessage(pi)), mode));
             continue;
           }
@@ -940,7 +945,7 @@ class Generator {
     if (n.patternProperties !== null && matched !== null) {
       body.push(`let ${matched} = false;`);
       for (const [pi, child] of n.patternProperties) {
-        if (pi.regex === null) {
+        if (pi.matcher === null) {
           body.push(FAIL);
           continue;
         }
@@ -1114,7 +1119,7 @@ class Generator {
     if (n.propertySet.size > 0) parts.push(`(${this.nameIn(k, n.propertySet)})`);
     if (n.patternProperties !== null) {
       for (const [pi] of n.patternProperties) {
-        if (pi.regex === null) continue;
+        if (pi.matcher === null) continue;
         const re = this.useRegex(pi);
         parts.push(pi.safe ? `${re}.test(${k})` : `(!(${this.tooLong(k)}) && ${re}.test(${k}))`);
       }

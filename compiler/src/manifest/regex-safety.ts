@@ -31,6 +31,19 @@ export function checkRegex(pattern: string): RegexCheck {
   }
 }
 
+/**
+ * Does a pattern that compiles with the `u` flag apply a quantifier to a group containing a
+ * quantifier (the structural part of the rule, backreferences and lookarounds aside)? Never throws;
+ * true when the pattern cannot be analysed.
+ */
+export function hasNestedQuantifier(pattern: string): boolean {
+  try {
+    return scanForUnsafeConstructs(pattern, true) !== null;
+  } catch {
+    return true;
+  }
+}
+
 interface GroupFrame {
   /** Some quantifier occurs inside this group (directly or in a nested group). */
   hasQuantifier: boolean;
@@ -39,8 +52,11 @@ interface GroupFrame {
 /** What the last complete atom was, for the quantifier that may follow it. */
 type LastAtom = { readonly group: false } | { readonly group: true; readonly hasQuantifier: boolean } | null;
 
-/** The first unsafe construct of a pattern that compiles with the `u` flag, or null. */
-function scanForUnsafeConstructs(p: string): string | null {
+/**
+ * The first unsafe construct of a pattern that compiles with the `u` flag, or null. With
+ * `nestingOnly`, backreferences and lookarounds are read as ordinary atoms and groups.
+ */
+function scanForUnsafeConstructs(p: string, nestingOnly = false): string | null {
   const stack: GroupFrame[] = [{ hasQuantifier: false }];
   let last: LastAtom = null;
   let i = 0;
@@ -49,8 +65,8 @@ function scanForUnsafeConstructs(p: string): string | null {
     const c = p[i];
     if (c === "\\") {
       const next = p[i + 1] ?? "";
-      if (next >= "1" && next <= "9") return "it uses a backreference (`\\" + next + "`)";
-      if (next === "k") return "it uses a backreference (`\\k<...>`)";
+      if (!nestingOnly && next >= "1" && next <= "9") return "it uses a backreference (`\\" + next + "`)";
+      if (!nestingOnly && next === "k") return "it uses a backreference (`\\k<...>`)";
       i = skipEscape(p, i);
       // \b \B are assertions; with the u flag they cannot be quantified, so treating them as atoms is harmless.
       last = { group: false };
@@ -62,9 +78,13 @@ function scanForUnsafeConstructs(p: string): string | null {
       continue;
     }
     if (c === "(") {
-      if (p.startsWith("(?=", i) || p.startsWith("(?!", i)) return "it uses a lookahead (`" + p.slice(i, i + 3) + "`)";
-      if (p.startsWith("(?<=", i) || p.startsWith("(?<!", i)) return "it uses a lookbehind (`" + p.slice(i, i + 4) + "`)";
-      if (p.startsWith("(?<", i)) {
+      const lookahead = p.startsWith("(?=", i) || p.startsWith("(?!", i);
+      const lookbehind = p.startsWith("(?<=", i) || p.startsWith("(?<!", i);
+      if (!nestingOnly && lookahead) return "it uses a lookahead (`" + p.slice(i, i + 3) + "`)";
+      if (!nestingOnly && lookbehind) return "it uses a lookbehind (`" + p.slice(i, i + 4) + "`)";
+      if (lookahead || lookbehind) {
+        i += lookahead ? 3 : 4;
+      } else if (p.startsWith("(?<", i)) {
         const close = p.indexOf(">", i + 3);
         i = close < 0 ? n : close + 1;
       } else if (p.startsWith("(?:", i)) {

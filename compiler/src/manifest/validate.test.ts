@@ -91,6 +91,33 @@ describe("validate: keywords", () => {
     expect(planSchema(schema).problems).toEqual([expect.objectContaining({ severity: "warning", pointer: "/pattern" })]);
   });
 
+  it("nested quantifiers are matched in linear time (hostile strings do not hang)", () => {
+    const schema = { type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } } };
+    check(schema, { code: "a".repeat(40) + "!" }, ["`/code` must match the pattern `^(a+)+$`"]);
+    check(schema, { code: "a".repeat(999) + "!" }, ["`/code` must match the pattern `^(a+)+$`"]);
+    check(schema, { code: "aaaa" }, true);
+    check({ pattern: "^(\\w+\\s?)*$" }, "hello world" + " x".repeat(400) + "!", ["value must match the pattern `^(\\w+\\s?)*$`"]);
+    check({ patternProperties: { "^(x+x+)+y$": false } }, { ["x".repeat(500)]: 1, xxy: 2 }, ["`/xxy` is not allowed"]);
+    expect(planSchema(schema).root.properties?.[0][1].pattern?.engine).toBe("linear");
+  });
+
+  it("a nested quantifier with no linear-time matcher fails closed", () => {
+    const schema = { pattern: "^(a+)+(?=b)" };
+    const message = "value cannot be checked: the pattern `^(a+)+(?=b)` cannot be enforced safely";
+    check(schema, "aab", [message]);
+    check(schema, "", [message]);
+    check({ patternProperties: { "(\\w+)+\\1": true } }, { xx: 1 }, ["`/xx` cannot be checked: the pattern `(\\w+)+\\1` cannot be enforced safely"]);
+    expect(planSchema(schema).problems).toEqual([
+      expect.objectContaining({ severity: "warning", pointer: "/pattern", message: expect.stringContaining("cannot be enforced safely") }),
+    ]);
+    // Only a lookaround or a backreference: the native matcher, capped at 1,000 code points.
+    const look = { pattern: "^a(?=b)" };
+    expect(planSchema(look).root.pattern?.engine).toBe("native");
+    check(look, "ab", true);
+    check(look, "ac", ["value must match the pattern `^a(?=b)`"]);
+    check(look, "a".repeat(1001), ["value is too long to be checked against the pattern `^a(?=b)` (at most 1000 characters)"]);
+  });
+
   it("enum and const compare deeply; -0 equals 0", () => {
     check({ enum: ["a", "b"] }, "c", ['value must be one of "a", "b"']);
     check({ enum: [0] }, -0, true);

@@ -23,7 +23,9 @@
  *  - No coercion; integers are numbers with no fraction (`1.0` is one); string lengths count code
  *    points; `pattern` is unanchored with the `u` flag; a pattern that fails `checkRegex` is
  *    enforced only on strings of at most UNSAFE_PATTERN_MAX_LENGTH code points (longer strings
- *    fail); `multipleOf` is exact on the decimal values (`0.07` is a multiple of `0.01`);
+ *    fail), in linear time (`compileLinearRegex`) when it has a nested quantifier; one with a
+ *    nested quantifier that has no linear-time matcher (it also uses a backreference or a
+ *    lookaround, or is too large) cannot be enforced safely and fails every string; `multipleOf` is exact on the decimal values (`0.07` is a multiple of `0.01`);
  *    `enum`, `const` and `uniqueItems` compare deeply (`-0` equals `0`).
  *  - Draft-07 tuples are accepted: an array-valued `items` acts as `prefixItems` and then
  *    `additionalItems` as `items`. Keywords whose values are malformed are ignored here (the
@@ -34,7 +36,8 @@
  *    `items`, matching `contains`, nested `unevaluated*`, and through `$ref`, `allOf`,
  *    `dependentSchemas` (key present), valid `anyOf`/`oneOf` members, and `if`+`then` / `else`.
  */
-import { checkRegex } from "./regex-safety.js";
+import { compileLinearRegex } from "@agentpolicy/runtime";
+import { checkRegex, hasNestedQuantifier } from "./regex-safety.js";
 import type { JsonSchema } from "./types.js";
 
 /** At most this many messages are reported. */
@@ -57,6 +60,15 @@ export interface PatternInfo {
   readonly regex: RegExp | null;
   /** Passes `checkRegex`: matched against strings of any length. */
   readonly safe: boolean;
+  /**
+   * How a pattern that compiles is matched: `native` by `regex` (safe patterns, and unsafe ones
+   * whose only trouble is a backreference or a lookaround), `linear` by `compileLinearRegex`
+   * (unsafe ones with a nested quantifier), `refused` not at all (unsafe, nested quantifier, no
+   * linear-time matcher: every string fails). `refused` for a pattern that does not compile.
+   */
+  readonly engine: "native" | "linear" | "refused";
+  /** What `test`s strings: `regex`, the linear-time matcher, or null (does not compile, or refused). */
+  readonly matcher: { test(s: string): boolean } | null;
 }
 
 /** One schema (object or boolean) of a plan. Absent keywords are null. */
@@ -160,9 +172,14 @@ export function dependentRequiredMessage(key: string): string {
 
 /** The suffix for a key too long to be matched against an unsafe (or invalid) `patternProperties` pattern. */
 export function patternPropertyMessage(p: PatternInfo): string {
-  return p.regex === null
-    ? `cannot be checked against the invalid pattern \`${truncate(p.source, 60)}\``
-    : `has a name too long to be checked against the pattern \`${truncate(p.source, 60)}\` (at most ${UNSAFE_PATTERN_MAX_LENGTH} characters)`;
+  if (p.regex === null) return `cannot be checked against the invalid pattern \`${truncate(p.source, 60)}\``;
+  if (p.matcher === null) return unenforceablePatternMessage(p.source);
+  return `has a name too long to be checked against the pattern \`${truncate(p.source, 60)}\` (at most ${UNSAFE_PATTERN_MAX_LENGTH} characters)`;
+}
+
+/** The suffix for every string checked against a pattern that cannot be enforced safely. */
+export function unenforceablePatternMessage(source: string): string {
+  return `cannot be checked: the pattern \`${truncate(source, 60)}\` cannot be enforced safely`;
 }
 
 export interface PlanProblem {
@@ -428,17 +445,28 @@ function fillNode(node: MutableNode, s: object, root: JsonSchema, level: number,
   };
   const patternInfo = (source: string, pointer: string): PatternInfo => {
     const check = checkRegex(source);
-    if (check.ok) return { source, regex: new RegExp(source, "u"), safe: true };
+    if (check.ok) {
+      const regex = new RegExp(source, "u");
+      return { source, regex, safe: true, engine: "native", matcher: regex };
+    }
     if (check.kind === "invalid") {
       problems.push({ severity: "error", pointer, message: `pattern \`${truncate(source, 60)}\` is not a valid regular expression: ${check.reason}` });
-      return { source, regex: null, safe: false };
+      return { source, regex: null, safe: false, engine: "refused", matcher: null };
     }
+    const regex = new RegExp(source, "u");
+    const linear = compileLinearRegex(source);
+    const nested = hasNestedQuantifier(source);
+    const refused = linear === null && nested;
     problems.push({
       severity: "warning",
       pointer,
-      message: `pattern \`${truncate(source, 60)}\` can backtrack catastrophically (${check.reason}); it is enforced only on strings of at most ${UNSAFE_PATTERN_MAX_LENGTH} characters`,
+      message: refused
+        ? `pattern \`${truncate(source, 60)}\` can backtrack catastrophically (${check.reason}) and has no linear-time matcher; it cannot be enforced safely, so every string fails it`
+        : `pattern \`${truncate(source, 60)}\` can backtrack catastrophically (${check.reason}); it is enforced only on strings of at most ${UNSAFE_PATTERN_MAX_LENGTH} characters`,
     });
-    return { source, regex: new RegExp(source, "u"), safe: false };
+    if (linear !== null) return { source, regex, safe: false, engine: "linear", matcher: linear };
+    if (refused) return { source, regex, safe: false, engine: "refused", matcher: null };
+    return { source, regex, safe: false, engine: "native", matcher: regex };
   };
 
   // type
@@ -494,7 +522,9 @@ function fillNode(node: MutableNode, s: object, root: JsonSchema, level: number,
       msg.pattern =
         node.pattern.regex === null
           ? `cannot be checked against the invalid pattern \`${truncate(pat, 60)}\``
-          : `must match the pattern \`${truncate(pat, 60)}\``;
+          : node.pattern.matcher === null
+            ? unenforceablePatternMessage(pat)
+            : `must match the pattern \`${truncate(pat, 60)}\``;
       msg.patternTooLong = `is too long to be checked against the pattern \`${truncate(pat, 60)}\` (at most ${UNSAFE_PATTERN_MAX_LENGTH} characters)`;
     } else bad("pattern", "must be a string");
   }
@@ -890,11 +920,11 @@ export function itemsUnique(a: readonly unknown[]): boolean {
   return true;
 }
 
-/** Does the pattern match? For an unsafe pattern and a string past the limit, `null` (cannot tell: fail). */
+/** Does the pattern match? `null` (cannot tell: fail) for a pattern with no matcher, and for an unsafe pattern and a string past the limit. */
 export function patternMatches(p: PatternInfo, s: string): boolean | null {
-  if (p.regex === null) return null;
+  if (p.matcher === null) return null;
   if (!p.safe && s.length > UNSAFE_PATTERN_MAX_LENGTH && codePoints(s) > UNSAFE_PATTERN_MAX_LENGTH) return null;
-  return p.regex.test(s);
+  return p.matcher.test(s);
 }
 
 /**
@@ -1062,7 +1092,7 @@ function check(n: SchemaNode, v: unknown, path: PathLink | null, out: Sink | nul
     if (n.minLength !== null && v.length < 2 * n.minLength && codePoints(v) < n.minLength && fail(path, n.msg.minLength)) return false;
     if (n.pattern !== null) {
       const m = patternMatches(n.pattern, v);
-      if (m !== true && fail(path, m === null && n.pattern.regex !== null ? n.msg.patternTooLong : n.msg.pattern)) return false;
+      if (m !== true && fail(path, m === null && n.pattern.matcher !== null ? n.msg.patternTooLong : n.msg.pattern)) return false;
     }
   } else if (Array.isArray(v)) {
     if (n.maxItems !== null && v.length > n.maxItems && fail(path, n.msg.maxItems)) return false;
