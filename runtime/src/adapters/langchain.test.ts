@@ -3,43 +3,12 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryAuditSink } from "../audit.js";
 import { createGuard } from "../guard.js";
+import { shopProgram } from "./test-support.js";
 import type { GuardOptions } from "../guard.js";
 import type { LimitStore } from "../store.js";
-import type { LimitCheck, PolicyProgram, Verdict } from "../types.js";
 import { guardStructuredTools, policyMiddleware } from "./langchain.js";
 
-/*
- * A hand-written program standing in for a compiled policy:
- *   agent "shop" { allow inv.search; review inv.buy because "purchases need a human";
- *                  deny inv.delete because "nothing is deleted"
- *                  @id("search-rate") limit inv.search to 2 calls per minute
- *                  @id("tokens") limit tokens to 100 per minute }
- */
-const program: PolicyProgram = {
-  policy: { name: "shop", version: null, hash: "sha256:0", source: "shop.agentpolicy" },
-  evaluate(request): Verdict {
-    const tool = request.tool;
-    if (!["inv.search", "inv.buy", "inv.delete"].includes(tool)) {
-      return { effect: "deny", rules: ["unknown_tool"], reasons: ["no manifest has this tool"], errors: [], tool: null };
-    }
-    if (request.agent !== "shop") return { effect: "deny", rules: ["default"], reasons: [], errors: [], tool };
-    if (tool === "inv.delete") return { effect: "deny", rules: ["no-delete"], reasons: ["nothing is deleted"], errors: [], tool };
-    if (tool === "inv.buy") return { effect: "review", rules: ["buy-review"], reasons: ["purchases need a human"], errors: [], tool };
-    return { effect: "allow", rules: ["shop/allow/inv.search"], reasons: [], errors: [], tool };
-  },
-  limitsFor(request, verdict): LimitCheck[] {
-    const key = `agent:${request.agent}`;
-    const checks: LimitCheck[] = [{ id: "tokens", kind: "tokens", key, window: 60_000, max: 100, amount: 0 }];
-    if (verdict.tool === "inv.search") checks.unshift({ id: "search-rate", kind: "calls", key, window: 60_000, max: 2, amount: 1 });
-    return checks;
-  },
-  chargesFor: (usage) => [
-    { id: "tokens", kind: "tokens", key: `agent:${usage.agent}`, window: 60_000, amount: usage.inputTokens + usage.outputTokens },
-  ],
-  labelsFor: () => [],
-  redact: (_tool, args) => args,
-  toolsFor: () => ["inv.search", "inv.buy"],
-};
+const program = shopProgram();
 
 const setup = (options: GuardOptions = {}) => {
   const audit = new MemoryAuditSink();

@@ -5,37 +5,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryAuditSink } from "../audit.js";
 import { createGuard } from "../guard.js";
+import { shopProgram } from "./test-support.js";
 import type { GuardOptions } from "../guard.js";
-import type { LimitCheck, PolicyProgram, Verdict } from "../types.js";
 import { guardMcpClient } from "./mcp.js";
 
-/*
- * A hand-written program standing in for a compiled policy:
- *   agent "shop" { allow inv.search; review inv.buy because "purchases need a human";
- *                  deny inv.delete because "nothing is deleted"
- *                  @id("search-rate") limit inv.search to 2 calls per minute }
- */
-const program: PolicyProgram = {
-  policy: { name: "shop", version: null, hash: "sha256:0", source: "shop.agentpolicy" },
-  evaluate(request): Verdict {
-    const tool = request.tool;
-    if (!["inv.search", "inv.buy", "inv.delete"].includes(tool)) {
-      return { effect: "deny", rules: ["unknown_tool"], reasons: ["no manifest has this tool"], errors: [], tool: null };
-    }
-    if (request.agent !== "shop") return { effect: "deny", rules: ["default"], reasons: [], errors: [], tool };
-    if (tool === "inv.delete") return { effect: "deny", rules: ["no-delete"], reasons: ["nothing is deleted"], errors: [], tool };
-    if (tool === "inv.buy") return { effect: "review", rules: ["buy-review"], reasons: ["purchases need a human"], errors: [], tool };
-    return { effect: "allow", rules: ["shop/allow/inv.search"], reasons: [], errors: [], tool };
-  },
-  limitsFor(request, verdict): LimitCheck[] {
-    const key = `agent:${request.agent}`;
-    return verdict.tool === "inv.search" ? [{ id: "search-rate", kind: "calls", key, window: 60_000, max: 2, amount: 1 }] : [];
-  },
-  chargesFor: () => [],
-  labelsFor: () => [],
-  redact: (_tool, args) => args,
-  toolsFor: (agent) => (agent === "shop" ? ["inv.search", "inv.buy"] : []),
-};
+const program = shopProgram();
 
 const served: string[] = [];
 let open: Array<{ close(): Promise<void> }> = [];
