@@ -19,6 +19,7 @@
  */
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
+import { BINARY_PRECEDENCE, PREC_CMP, PREC_COALESCE, PREC_NOT, PREC_OR } from "./precedence.js";
 import { type ReportSyntax, tokenEnd } from "./lexer.js";
 import { describeToken } from "./parser.js";
 import * as T from "./tokens.js";
@@ -92,31 +93,27 @@ const cover = (a: A.Span, b: A.Span): A.Span => ({ start: Math.min(a.start, b.st
 
 // ---------------------------------------------------------------- precedence
 
-const PREC_OR = 1;
-const PREC_AND = 2;
-const PREC_NOT = 3;
-const PREC_CMP = 4;
-const PREC_COALESCE = 5;
-const PREC_ADD = 6;
-const PREC_MUL = 7;
-
-const BINARY: ReadonlyMap<string, { op: A.BinaryOp; prec: number }> = new Map([
-  ["or", { op: "or", prec: PREC_OR }],
-  ["||", { op: "or", prec: PREC_OR }],
-  ["and", { op: "and", prec: PREC_AND }],
-  ["&&", { op: "and", prec: PREC_AND }],
-  ["==", { op: "==", prec: PREC_CMP }],
-  ["!=", { op: "!=", prec: PREC_CMP }],
-  ["<", { op: "<", prec: PREC_CMP }],
-  ["<=", { op: "<=", prec: PREC_CMP }],
-  [">", { op: ">", prec: PREC_CMP }],
-  [">=", { op: ">=", prec: PREC_CMP }],
-  ["in", { op: "in", prec: PREC_CMP }],
-  ["??", { op: "??", prec: PREC_COALESCE }],
-  ["+", { op: "+", prec: PREC_ADD }],
-  ["-", { op: "-", prec: PREC_ADD }],
-  ["*", { op: "*", prec: PREC_MUL }],
-]);
+/** Operator tokens as written → the operator they stand for. */
+const OPERATORS: readonly (readonly [string, A.BinaryOp])[] = [
+  ["or", "or"],
+  ["||", "or"],
+  ["and", "and"],
+  ["&&", "and"],
+  ["==", "=="],
+  ["!=", "!="],
+  ["<", "<"],
+  ["<=", "<="],
+  [">", ">"],
+  [">=", ">="],
+  ["in", "in"],
+  ["??", "??"],
+  ["+", "+"],
+  ["-", "-"],
+  ["*", "*"],
+];
+const BINARY: ReadonlyMap<string, { op: A.BinaryOp; prec: number }> = new Map(
+  OPERATORS.map(([text, op]) => [text, { op, prec: BINARY_PRECEDENCE[op] }]),
+);
 
 type Item =
   | { readonly kind: "prefix"; readonly op: "not" | "-"; readonly span: A.Span }

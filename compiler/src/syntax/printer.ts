@@ -85,6 +85,7 @@ import {
   verbatim,
 } from "../format/doc.js";
 import type * as A from "./ast.js";
+import { BINARY_PRECEDENCE, PREC_CMP, PREC_COALESCE, PREC_NEG, PREC_NOT, PREC_POSTFIX } from "./precedence.js";
 
 /** The line width the canonical layout aims for. */
 export const PRINT_WIDTH = 100;
@@ -105,36 +106,11 @@ export function printDocument(document: A.Document, comments: CommentAttachments
 
 // ---------------------------------------------------------------- precedence
 
-const PREC_OR = 1;
-const PREC_AND = 2;
-const PREC_NOT = 3;
-const PREC_CMP = 4;
-const PREC_COALESCE = 5;
-const PREC_ADD = 6;
-const PREC_MUL = 7;
-const PREC_NEG = 8;
-const PREC_POSTFIX = 9;
-
-const BINARY_PREC: Readonly<Record<A.BinaryOp, number>> = {
-  or: PREC_OR,
-  and: PREC_AND,
-  "==": PREC_CMP,
-  "!=": PREC_CMP,
-  "<": PREC_CMP,
-  "<=": PREC_CMP,
-  ">": PREC_CMP,
-  ">=": PREC_CMP,
-  in: PREC_CMP,
-  "??": PREC_COALESCE,
-  "+": PREC_ADD,
-  "-": PREC_ADD,
-  "*": PREC_MUL,
-};
 
 function precedence(e: A.Expr): number {
   switch (e.kind) {
     case "BinaryExpr":
-      return BINARY_PREC[e.op];
+      return BINARY_PRECEDENCE[e.op];
     case "UnaryExpr":
       return e.op === "not" ? PREC_NOT : PREC_NEG;
     case "HasExpr":
@@ -790,7 +766,7 @@ class Printer {
       case "BinaryExpr":
         if (e.op === "and" || e.op === "or") return this.chain(e);
         return this.separated([e.left, e.right], ` ${e.op} `, (x) =>
-          this.operand(x as A.Expr, binaryOperandNeedsParens(BINARY_PREC[e.op], x === e.left ? "left" : "right", x as A.Expr)),
+          this.operand(x as A.Expr, binaryOperandNeedsParens(BINARY_PRECEDENCE[e.op], x === e.left ? "left" : "right", x as A.Expr)),
         );
       case "ErrorExpr":
         return this.source(e.span);
@@ -799,7 +775,7 @@ class Printer {
 
   /** `a and b and c`: flattened; breaks before each operator when it does not fit. */
   private chain(e: A.BinaryExpr): Doc {
-    const prec = BINARY_PREC[e.op];
+    const prec = BINARY_PRECEDENCE[e.op];
     const rights: A.Expr[] = [];
     let left: A.Expr = e;
     while (left.kind === "BinaryExpr" && left.op === e.op && (left === e || !this.hasComments(left))) {
