@@ -28,7 +28,7 @@
  */
 import type { Span } from "../syntax/ast.js";
 import type { Field, JsonSchema, LiteralValue, RecordType, Type } from "./types.js";
-import { escapePointerSegment, resolveLocalRef } from "./validate.js";
+import { escapePointerSegment, hasType, resolveLocalRef } from "./validate.js";
 
 export interface NormalizeOptions {
   /** The manifest file, for `Field.source`. */
@@ -271,26 +271,7 @@ function own(o: Record<string, unknown>, key: string): unknown {
 /** Does a JSON value fit a `type` list (null = no constraint)? */
 function fits(v: unknown, types: readonly string[] | null): boolean {
   if (types === null) return true;
-  return types.some((t) => {
-    switch (t) {
-      case "string":
-        return typeof v === "string";
-      case "number":
-        return typeof v === "number";
-      case "integer":
-        return typeof v === "number" && Number.isInteger(v);
-      case "boolean":
-        return typeof v === "boolean";
-      case "null":
-        return v === null;
-      case "array":
-        return Array.isArray(v);
-      case "object":
-        return isObject(v);
-      default:
-        return false;
-    }
-  });
+  return types.some((t) => hasType(v, t));
 }
 
 /** The type of one `enum`/`const` member. */
