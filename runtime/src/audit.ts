@@ -50,6 +50,12 @@ export interface AuditRecord extends AuditEntry {
 /** Where audit records go. `write` resolves once the record is durable enough for the sink (a file: handed to the OS). */
 export interface AuditSink {
   write(entry: AuditEntry): Promise<void>;
+  /**
+   * Optional synchronous twin of `write`: when it returns, the record is as durable as `write`'s
+   * promise promises; it throws where `write` would reject. A guard whose sinks all have it calls
+   * it instead of `write`, so an audited decision needs no promise of its own.
+   */
+  writeSync?(entry: AuditEntry): void;
   close?(): Promise<void>;
 }
 
@@ -128,42 +134,24 @@ function writeMembers(writer: CanonicalJsonWriter, entry: AuditEntry, prev: stri
   return { writer, open, split };
 }
 
-/** Bytes of the `"hash":"<64 hex>"` member, and of its start. */
-const HASH_MEMBER_BYTES = 73;
-const HASH_MEMBER_PREFIX = Buffer.from('"hash":"', "latin1");
-let lineBuffer = Buffer.allocUnsafe(16 * 1024);
-
 /**
  * Seals `entry` after `prev`: its hash, and its line (canonical JSON with `hash`, and `\n`) as
- * UTF-8 copied from the hash input around the new `hash` member. `line` is a view of a buffer
- * shared by every sink, valid until the next call (writes are synchronous, so nothing else runs
- * in between). Throws `EvaluationError` like `writeHashInput`.
+ * UTF-8: the bytes of `line` from `start` on. The line is the hash input itself with the `hash`
+ * member spliced in, and `line` a view of the shared writer's buffer, valid until the next
+ * record is sealed (writes are synchronous, so nothing else runs in between). Throws `EvaluationError` like
+ * `writeHashInput`.
  */
-function encodeRecord(entry: AuditEntry, prev: string): { readonly hash: string; readonly line: Buffer } {
+function encodeRecord(entry: AuditEntry, prev: string): { readonly hash: string; readonly line: Buffer; readonly start: number } {
   const { writer, open, split } = writeHashInput(entry, prev);
-  const input = writer.bytes();
-  const hash = sha256Hex(input);
-  const size = input.length - open + HASH_MEMBER_BYTES + 2;
-  if (size > lineBuffer.length) lineBuffer = Buffer.allocUnsafe(Math.max(size, 2 * lineBuffer.length));
-  const line = lineBuffer;
-  // `{` and the members before `hash` (with the comma that follows them when members follow `hash`)
-  let at = input.copy(line, 0, open, split);
+  const hash = sha256Hex(writer.bytes());
+  // `{A,B}` with `split` at B: `"hash":"…",` goes before B, after A (`,"hash":"…"`), or alone
   const before = split - open > 1;
-  const after = input[split] !== 0x7d;
-  if (before && !after) line[at++] = 0x2c;
-  for (let i = 0; i < HASH_MEMBER_PREFIX.length; i++) line[at++] = HASH_MEMBER_PREFIX[i];
-  for (let i = 0; i < hash.length; i++) line[at++] = hash.charCodeAt(i);
-  line[at++] = 0x22;
-  if (after) line[at++] = 0x2c;
-  // the members after `hash`, and `}`
-  at += input.copy(line, at, split, input.length);
-  line[at++] = 0x0a;
-  if (lineBuffer.length > LINE_BUFFER_KEPT_BYTES) lineBuffer = Buffer.allocUnsafe(16 * 1024);
-  return { hash, line: line.subarray(0, at) };
+  const after = writer.byteAt(split) !== 0x7d;
+  const member = before && !after ? `,"hash":"${hash}"` : after ? `"hash":"${hash}",` : `"hash":"${hash}"`;
+  writer.splice(split, member);
+  writer.byte(0x0a);
+  return { hash, line: writer.bytes(), start: open };
 }
-
-/** A line buffer up to this size is kept for the next record; a larger one is let go. */
-const LINE_BUFFER_KEPT_BYTES = 1 << 20;
 
 /** Seals `entry` after `prev`. Throws `EvaluationError` when the entry has no canonical JSON form. */
 export function sealAuditRecord(entry: AuditEntry, prev: string): AuditRecord {
@@ -188,12 +176,17 @@ export class MemoryAuditSink implements AuditSink {
   /** Seals and keeps the record synchronously; the promise is already settled when returned. */
   write(entry: AuditEntry): Promise<void> {
     try {
-      const prev = this.records.length === 0 ? GENESIS_HASH : this.records[this.records.length - 1].hash;
-      this.records.push(sealAuditRecord(entry, prev));
+      this.writeSync(entry);
       return DONE;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Seals and keeps the record; throws when the entry has no canonical JSON form. */
+  writeSync(entry: AuditEntry): void {
+    const prev = this.records.length === 0 ? GENESIS_HASH : this.records[this.records.length - 1].hash;
+    this.records.push(sealAuditRecord(entry, prev));
   }
 
   /** The records as a JSON Lines log, as a file sink would have written them. */
@@ -246,22 +239,15 @@ export class FileAuditSink implements AuditSink {
 
   write(entry: AuditEntry): Promise<void> {
     try {
-      this.append(entry);
+      this.writeSync(entry);
       return DONE;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Releases the file; the last sink of a file closes its descriptor. A later `write` opens it again. */
-  async close(): Promise<void> {
-    const writer = this.writer;
-    this.writer = null;
-    writer?.release();
-  }
-
-  /** `write`, synchronously: throws instead of rejecting. */
-  private append(entry: AuditEntry): void {
+  /** `write`, synchronously: when it returns, the line has been handed to the OS; throws instead of rejecting. */
+  writeSync(entry: AuditEntry): void {
     if (this.broken !== null) throw new Error(`audit log ${this.path} is unusable: ${this.broken.message}`);
     const writer = this.writer ?? this.open();
     try {
@@ -270,6 +256,13 @@ export class FileAuditSink implements AuditSink {
       if (writer.broken !== null) this.broken = writer.broken;
       throw error;
     }
+  }
+
+  /** Releases the file; the last sink of a file closes its descriptor. A later `write` opens it again. */
+  async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = null;
+    writer?.release();
   }
 
   private open(): FileWriter {
@@ -329,8 +322,9 @@ class FileWriter {
     if (this.broken !== null) throw new Error(`audit log ${path} is unusable: ${this.broken.message}`);
     const sealed = encodeRecord(entry, this.prev);
     const bytes = sealed.line;
+    const start = sealed.start;
     try {
-      let written = 0;
+      let written = start;
       while (written < bytes.length) {
         const n = writeSync(this.fd, bytes, written, bytes.length - written, null);
         if (n <= 0) throw new Error(`audit log ${path}: write made no progress`);

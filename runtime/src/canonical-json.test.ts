@@ -348,4 +348,68 @@ describe("CanonicalJsonWriter", () => {
     const shared = { s: 1 };
     expect(bytesOutcome(writer, [shared, shared, [shared]])).toBe(expected([shared, shared, [shared]]));
   });
+
+  describe("frozen values (written from a cache from their second write on)", () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (typeof value === "object" && value !== null) {
+        for (const member of Object.values(value)) deepFreeze(member);
+        Object.freeze(value);
+      }
+      return value;
+    };
+
+    it("writes a deeply frozen value alike every time, alone or inside other values", () => {
+      const writer = new CanonicalJsonWriter();
+      fc.assert(
+        fc.property(anyValue, (value) => {
+          const frozen = deepFreeze(structuredCloneOrSelf(value));
+          for (let i = 0; i < 3; i++) {
+            expect(bytesOutcome(writer, frozen)).toBe(expected(frozen));
+            expect(bytesOutcome(writer, { wrapped: [frozen, frozen] })).toBe(expected({ wrapped: [frozen, frozen] }));
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it("sees a change below a frozen value that is not deeply frozen", () => {
+      const writer = new CanonicalJsonWriter();
+      const inner: Record<string, unknown> = { n: 1 };
+      const outer = Object.freeze({ inner, list: Object.freeze([inner]) });
+      for (let n = 1; n <= 4; n++) {
+        inner.n = n;
+        expect(bytesOutcome(writer, outer)).toBe(expected({ inner: { n }, list: [{ n }] }));
+      }
+    });
+
+    it("sees a getter's new answer on a frozen value", () => {
+      const writer = new CanonicalJsonWriter();
+      let n = 0;
+      const withGetter = Object.freeze(Object.defineProperty({ a: 1 }, "n", { enumerable: true, get: () => ++n }));
+      expect(bytesOutcome(writer, withGetter)).toBe(expected({ a: 1, n: 1 }));
+      expect(bytesOutcome(writer, withGetter)).toBe(expected({ a: 1, n: 2 }));
+      expect(bytesOutcome(writer, withGetter)).toBe(expected({ a: 1, n: 3 }));
+    });
+
+    it("keeps throwing on a frozen cycle and on frozen values with no JSON form", () => {
+      const writer = new CanonicalJsonWriter();
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      Object.freeze(cyclic);
+      const notJson = Object.freeze({ n: Number.NaN });
+      for (let i = 0; i < 3; i++) {
+        expect(bytesOutcome(writer, cyclic)).toBe("throws EvaluationError");
+        expect(bytesOutcome(writer, notJson)).toBe("throws EvaluationError");
+      }
+    });
+  });
 });
+
+/** A copy of a JSON-like value (so freezing it leaves the generator's values alone); the value itself when it cannot be copied. */
+function structuredCloneOrSelf<T>(value: T): T {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}

@@ -179,6 +179,8 @@ export class CanonicalJsonWriter {
   private buffer: Buffer = Buffer.allocUnsafe(WRITER_INITIAL_BYTES);
   private open = new OpenObjects();
   private end = 0;
+  /** Depth of frozen values being written for the frozen-value cache (their parts are not cached apart). */
+  private caching = 0;
 
   /** Bytes written since the last `reset`. */
   get length(): number {
@@ -194,6 +196,11 @@ export class CanonicalJsonWriter {
   /** The bytes written so far: a view, valid until the next write or `reset`. */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.end);
+  }
+
+  /** The byte at `offset` (below `length`). */
+  byteAt(offset: number): number {
+    return this.buffer[offset];
   }
 
   /** One byte (an ASCII character code). */
@@ -225,12 +232,22 @@ export class CanonicalJsonWriter {
     this.end = at;
   }
 
+  /** Inserts the ASCII string `text` at byte `offset`, moving the bytes after it. */
+  splice(offset: number, text: string): void {
+    if (offset < 0 || offset > this.end) throw new RangeError(`splice offset ${offset} is outside the ${this.end} bytes written`);
+    this.reserve(text.length);
+    this.buffer.copyWithin(offset + text.length, offset, this.end);
+    this.buffer.write(text, offset, "latin1");
+    this.end += text.length;
+  }
+
   /** The canonical JSON of `value`. Throws `EvaluationError` as `canonicalJson` does; the bytes are then unspecified. */
   value(value: unknown): void {
     try {
       this.write(value);
     } catch (error) {
       this.open = new OpenObjects();
+      this.caching = 0;
       if (error instanceof EvaluationError) throw error;
       throw new EvaluationError(`value has no canonical JSON form: ${(error as Error)?.message ?? String(error)}`);
     }
@@ -253,10 +270,8 @@ export class CanonicalJsonWriter {
           this.ascii("null");
           return;
         }
-        this.open.enter(value);
-        if (Array.isArray(value)) this.array(value);
-        else this.record(value as Record<string, unknown>);
-        this.open.leave();
+        if (this.caching === 0 && Object.isFrozen(value)) this.frozen(value);
+        else this.composite(value);
         return;
       }
       case "undefined":
@@ -264,6 +279,39 @@ export class CanonicalJsonWriter {
       default:
         throw new EvaluationError(`a ${typeof value} is not a JSON value`);
     }
+  }
+
+  private composite(value: object): void {
+    this.open.enter(value);
+    if (Array.isArray(value)) this.array(value);
+    else this.record(value as Record<string, unknown>);
+    this.open.leave();
+  }
+
+  /**
+   * A frozen object or array: its cached bytes when it has them; otherwise written, and cached
+   * when it is deeply frozen data (`isDeepFrozenData`), whose canonical JSON can never change.
+   */
+  private frozen(value: object): void {
+    const cached = FROZEN_BYTES.get(value);
+    if (cached !== undefined) {
+      this.reserve(cached.length);
+      this.end += cached.copy(this.buffer, this.end);
+      return;
+    }
+    // cached from its second write on: a value written once (a one-off verdict) costs no copy
+    if (UNCACHEABLE.has(value) || !SEEN_FROZEN.has(value)) {
+      if (!UNCACHEABLE.has(value)) SEEN_FROZEN.add(value);
+      this.composite(value);
+      return;
+    }
+    const start = this.end;
+    this.caching++;
+    this.composite(value);
+    this.caching--;
+    if (this.end - start <= FROZEN_CACHE_MAX_BYTES && isDeepFrozenData(value)) {
+      FROZEN_BYTES.set(value, Buffer.from(this.buffer.subarray(start, this.end)));
+    } else UNCACHEABLE.add(value);
   }
 
   private array(items: readonly unknown[]): void {
@@ -379,6 +427,40 @@ export class CanonicalJsonWriter {
     this.buffer.copy(grown, 0, 0, this.end);
     this.buffer = grown;
   }
+}
+
+/**
+ * Canonical bytes of deeply frozen values, shared by every writer: a generated guard's verdicts,
+ * and the guard's decisions built from them, are frozen and recur in every audit record.
+ */
+const FROZEN_BYTES = new WeakMap<object, Buffer>();
+/** Frozen values written once, not cached yet. */
+const SEEN_FROZEN = new WeakSet<object>();
+/** Frozen values seen not to be deeply frozen data (or too big): written every time. */
+const UNCACHEABLE = new WeakSet<object>();
+const FROZEN_CACHE_MAX_BYTES = 64 * 1024;
+const FROZEN_CACHE_MAX_NODES = 4096;
+
+/**
+ * Whether `root`, and every object and array it holds, is frozen and holds only data properties
+ * (no getters), so that its canonical JSON can never change. Proxies keep this promise too: the
+ * language forbids a trap to misreport a frozen target. Bounded: a value with more than
+ * `FROZEN_CACHE_MAX_NODES` objects counts as not frozen.
+ */
+function isDeepFrozenData(root: object): boolean {
+  const pending: object[] = [root];
+  let visited = 0;
+  while (pending.length > 0) {
+    const value = pending.pop() as object;
+    if (!Object.isFrozen(value) || ++visited > FROZEN_CACHE_MAX_NODES) return false;
+    for (const key of Reflect.ownKeys(value)) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+      if (descriptor === undefined || !("value" in descriptor)) return false;
+      const member: unknown = descriptor.value;
+      if (typeof member === "object" && member !== null) pending.push(member);
+    }
+  }
+  return true;
 }
 
 const WRITER_INITIAL_BYTES = 16 * 1024;

@@ -615,3 +615,99 @@ describe("createGuard: the synchronous path over a MemoryStore", () => {
     expect(denied.errors[0].message).toBe("replaced");
   });
 });
+
+describe("createGuard: shared decisions and synchronous sinks", () => {
+  /** `program`, but each distinct verdict is frozen and returned again for the same outcome (as generated guards do). */
+  const frozenVerdicts = (): PolicyProgram => {
+    const cache = new Map<string, Verdict>();
+    return {
+      ...program,
+      evaluate(request, session) {
+        const v = verdictFor(request, session);
+        const key = JSON.stringify(v);
+        let shared = cache.get(key);
+        if (shared === undefined) {
+          shared = Object.freeze({
+            ...v,
+            rules: Object.freeze([...v.rules]),
+            reasons: Object.freeze([...v.reasons]),
+            errors: Object.freeze([]),
+            ...(v.annotations === undefined ? {} : { annotations: Object.freeze({ ...v.annotations }) }),
+          });
+          cache.set(key, shared);
+        }
+        return shared;
+      },
+    };
+  };
+
+  it("gives one frozen decision per frozen verdict, equal to the one built afresh", async () => {
+    const shared = setup({}, frozenVerdicts());
+    const fresh = setup();
+    const first = await shared.guard.decide(req("a.nope", 0));
+    const second = await shared.guard.decide(req("a.nope", 1));
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.rules) && Object.isFrozen(first.errors)).toBe(true);
+    expect(first).toEqual(await fresh.guard.decide(req("a.nope", 0)));
+    expect(second).toEqual(await fresh.guard.decide(req("a.nope", 1)));
+    const review = await shared.guard.decide(req("a.y", 2));
+    expect(review).toEqual(await fresh.guard.decide(req("a.y", 2)));
+    expect(Object.isFrozen(review.annotations)).toBe(true);
+    expect(shared.audit.records.map((r) => r.decision)).toEqual(fresh.audit.records.map((r) => r.decision));
+    expect(verifyAuditLog(shared.audit.text())).toEqual({ ok: true, records: 3 });
+  });
+
+  it("calls `writeSync` instead of `write` when every sink has it, and writes the same chain", async () => {
+    const records: unknown[] = [];
+    const viaSync = new MemoryAuditSink();
+    const calls = { write: 0, writeSync: 0 };
+    const spy: AuditSink = {
+      write: async () => {
+        calls.write++;
+      },
+      writeSync: (entry) => {
+        calls.writeSync++;
+        records.push(entry);
+      },
+    };
+    const viaPromise = new MemoryAuditSink();
+    const asyncOnly: AuditSink = { write: (entry) => viaPromise.write(entry) };
+    const sync = createGuard(frozenVerdicts(), { audit: [viaSync, spy] });
+    const async = createGuard(frozenVerdicts(), { audit: asyncOnly });
+    for (const tool of ["a.x", "a.y", "a.nope", "a.secret", "a.x"]) {
+      const r = req(tool, 5);
+      expect(await sync.decide(r)).toEqual(await async.decide(r));
+    }
+    expect(calls).toEqual({ write: 0, writeSync: 5 });
+    expect(viaSync.text()).toBe(viaPromise.text());
+    expect(verifyAuditLog(viaSync.text())).toEqual({ ok: true, records: 5 });
+  });
+
+  it("denies when a `writeSync` throws, and still writes the other sinks", async () => {
+    const kept = new MemoryAuditSink();
+    const failing: AuditSink = {
+      write: async () => undefined,
+      writeSync: () => {
+        throw new Error("disk full");
+      },
+    };
+    const guard = createGuard(frozenVerdicts(), { audit: [failing, kept] });
+    const decision = await guard.decide(req("a.x", 0));
+    expect(decision).toMatchObject({ effect: "deny", rules: ["internal_error"] });
+    expect(decision.errors[0].message).toMatch(/audit failed: disk full/);
+    expect(kept.records).toHaveLength(1);
+    const shadow = createGuard(frozenVerdicts(), { audit: failing, mode: "shadow" });
+    expect(await shadow.decide(req("a.x", 0))).toMatchObject({ effect: "deny", rules: ["internal_error"], shadow: true });
+  });
+
+  it("marks shadow decisions without touching the shared ones", async () => {
+    const p = frozenVerdicts();
+    const enforce = createGuard(p);
+    const shadow = createGuard(p, { mode: "shadow" });
+    const marked = await shadow.decide(req("a.nope", 0));
+    expect(marked).toMatchObject({ effect: "deny", rules: ["unknown_tool"], shadow: true });
+    const plain = await enforce.decide(req("a.nope", 0));
+    expect(plain.shadow).toBeUndefined();
+    expect(Object.keys(marked)).toEqual([...Object.keys(plain), "shadow"]);
+  });
+});

@@ -141,6 +141,10 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
       : DEFAULT_REVIEW_TIMEOUT_MS;
   const shadow = options.mode === "shadow";
   const meta = readMeta(program);
+  /** The sinks, when every one of them can write synchronously (then a decision needs no promise). */
+  const syncSinks = sinks.length > 0 && sinks.every(hasWriteSync) ? sinks : null;
+  /** Decisions of frozen, error-free verdicts (generated guards share them), frozen in turn. */
+  const sharedDecisions = new WeakMap<Verdict, Decision>();
 
   const base = (fields: Pick<Decision, "effect" | "rules" | "reasons" | "errors">): Decision => ({
     ...fields,
@@ -160,7 +164,7 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
   };
 
   // The hot path below builds each decision as one object literal, in the field order of `base`.
-  const fromVerdict = (verdict: Verdict): Decision => {
+  const buildDecision = (verdict: Verdict): Decision => {
     // (spread, not `slice`: V8's `slice` of a frozen array, as generated guards share, is far slower)
     const rules = [...verdict.rules];
     const reasons = [...verdict.reasons];
@@ -170,6 +174,21 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     return annotations !== undefined && hasOwnKeys(annotations)
       ? { effect: verdict.effect, rules, reasons, limit: null, errors, policy: meta.name, policyHash: meta.hash, annotations: { ...annotations } }
       : { effect: verdict.effect, rules, reasons, limit: null, errors, policy: meta.name, policyHash: meta.hash };
+  };
+
+  /**
+   * The decision of a verdict. A frozen verdict without errors (a generated guard returns one
+   * shared verdict per outcome) gets one shared, deeply frozen decision, built once: no
+   * allocation per call, and the audit encoder reuses its canonical bytes.
+   */
+  const fromVerdict = (verdict: Verdict): Decision => {
+    if (!isShareable(verdict)) return buildDecision(verdict);
+    let decision = sharedDecisions.get(verdict);
+    if (decision === undefined) {
+      decision = freezeDecision(buildDecision(verdict));
+      sharedDecisions.set(verdict, decision);
+    }
+    return decision;
   };
 
   const limitDenied = (decision: Decision, failed: LimitCheck): Decision => {
@@ -314,29 +333,43 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     return program.redact(tool ?? request.tool, request.args);
   };
 
-  async function decideInSpan(request: ToolRequest, span: SpanLike | null, identityError?: unknown): Promise<Decision> {
-    let now = Number.NaN;
-    let outcome: Outcome;
+  /**
+   * One decision, audited. Synchronous (no promise, no `await`) when the store answers
+   * synchronously (`synchronousMemoryStore`), no reviewer is asked and every sink has
+   * `writeSync`; a promise otherwise. Never throws and never rejects.
+   */
+  function decideInSpan(request: ToolRequest, span: SpanLike | null, identityError?: unknown): Decision | Promise<Decision> {
     const problem = requestProblem(request);
     if (problem !== null) {
-      outcome = {
-        decision: base({ effect: "deny", rules: [INVALID_REQUEST_RULE], reasons: [problem], errors: [] }),
-        tool: null,
-      };
-    } else if (identityError !== undefined) {
-      outcome = { decision: failClosed(identityError), tool: null };
-    } else {
-      try {
-        now = timeOf(request);
-        const decided = decideRequest(request, now);
-        outcome = decided instanceof Promise ? await decided : decided;
-      } catch (error) {
-        outcome = { decision: failClosed(error), tool: null };
-      }
+      const decision = base({ effect: "deny", rules: [INVALID_REQUEST_RULE], reasons: [problem], errors: [] });
+      return settle(request, { decision, tool: null }, Number.NaN, problem, span);
     }
-    // no (finite) time of the request: the clock's, else the wall clock's
-    if (Number.isNaN(now)) now = wallClock(clock);
+    if (identityError !== undefined) return settle(request, { decision: failClosed(identityError), tool: null }, Number.NaN, problem, span);
+    let now = Number.NaN;
+    let decided: Outcome | Promise<Outcome>;
+    try {
+      now = timeOf(request);
+      decided = decideRequest(request, now);
+    } catch (error) {
+      return settle(request, { decision: failClosed(error), tool: null }, now, problem, span);
+    }
+    if (!(decided instanceof Promise)) return settle(request, decided, now, problem, span);
+    return decided.then(
+      (outcome) => settle(request, outcome, now, problem, span),
+      (error: unknown) => settle(request, { decision: failClosed(error), tool: null }, now, problem, span),
+    );
+  }
 
+  /** Redaction, shadow marking, audit and the span, after the rules and limits decided `outcome`. */
+  function settle(
+    request: ToolRequest,
+    outcome: Outcome,
+    at: number,
+    problem: string | null,
+    span: SpanLike | null,
+  ): Decision | Promise<Decision> {
+    // no (finite) time of the request: the clock's, else the wall clock's
+    const now = Number.isNaN(at) ? wallClock(clock) : at;
     let decision = outcome.decision;
     let args: unknown;
     try {
@@ -349,28 +382,52 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
           ? { ...decision, errors: [...decision.errors, { rule: INTERNAL_ERROR_RULE, message }] }
           : failClosed(new Error(message), decision.errors);
     }
-    if (shadow) decision = { ...decision, shadow: true };
+    if (shadow) decision = markShadow(decision);
+    if (sinks.length === 0) return annotated(span, decision);
 
-    if (sinks.length > 0) {
-      try {
-        const entry: AuditEntry =
-          outcome.review === undefined
-            ? { time: now, request: auditRequest(request, args, problem === null), decision }
-            : { time: now, request: auditRequest(request, args, problem === null), decision, review: outcome.review };
-        await (sinks.length === 1 ? sinks[0].write(entry) : Promise.all(sinks.map((sink) => sink.write(entry))));
-      } catch (error) {
-        decision = failClosed(new Error(`audit failed: ${errorMessage(error)}`), decision.errors);
-        if (shadow) decision = { ...decision, shadow: true };
+    let written: Promise<unknown>;
+    try {
+      const entry: AuditEntry =
+        outcome.review === undefined
+          ? { time: now, request: auditRequest(request, args, problem === null), decision }
+          : { time: now, request: auditRequest(request, args, problem === null), decision, review: outcome.review };
+      if (syncSinks !== null) {
+        // every sink is tried, as `Promise.all` below does; the first failure is reported
+        let failure: { error: unknown } | null = null;
+        for (let i = 0; i < syncSinks.length; i++) {
+          try {
+            syncSinks[i].writeSync(entry);
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+        return annotated(span, failure === null ? decision : auditFailed(decision, failure.error));
       }
+      written = sinks.length === 1 ? sinks[0].write(entry) : Promise.all(sinks.map((sink) => sink.write(entry)));
+    } catch (error) {
+      return annotated(span, auditFailed(decision, error));
     }
-    annotateSpan(span, decision);
-    return decision;
+    return written.then(
+      () => annotated(span, decision),
+      (error: unknown) => annotated(span, auditFailed(decision, error)),
+    );
   }
+
+  /** A decision whose audit record could not be written: denied (fail closed), keeping its errors. */
+  const auditFailed = (decision: Decision, error: unknown): Decision => {
+    const failed = failClosed(new Error(`audit failed: ${errorMessage(error)}`), decision.errors);
+    return shadow ? markShadow(failed) : failed;
+  };
 
   function decide(request: ToolRequest): Promise<Decision> {
     const span = startToolSpan(options.tracer, request);
-    if (span === null) return decideInSpan(request, null);
-    return decideInSpan(request, span).then((decision) => {
+    const decided = decideInSpan(request, span);
+    if (span === null) return decided instanceof Promise ? decided : Promise.resolve(decided);
+    if (!(decided instanceof Promise)) {
+      endSpan(span);
+      return Promise.resolve(decided);
+    }
+    return decided.then((decision) => {
       endSpan(span);
       return decision;
     });
@@ -431,6 +488,44 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
 }
 
 const REDACTED = "[redacted]";
+
+/**
+ * `{ ...decision, shadow: true }`. (`Object.assign`, not a spread: in V8 a spread followed by more
+ * members gives each result a map of its own, and every reader of decisions goes megamorphic.)
+ */
+function markShadow(decision: Decision): Decision {
+  return Object.assign({}, decision, { shadow: true });
+}
+
+/** `annotateSpan`, then the decision. */
+function annotated(span: SpanLike | null, decision: Decision): Decision {
+  annotateSpan(span, decision);
+  return decision;
+}
+
+function hasWriteSync(sink: AuditSink): sink is AuditSink & { writeSync(entry: AuditEntry): void } {
+  return typeof sink.writeSync === "function";
+}
+
+/** Whether a verdict can never change: frozen, with frozen lists and annotations, and no errors. */
+function isShareable(verdict: Verdict): boolean {
+  return (
+    Object.isFrozen(verdict) &&
+    Object.isFrozen(verdict.rules) &&
+    Object.isFrozen(verdict.reasons) &&
+    verdict.errors.length === 0 &&
+    (verdict.annotations === undefined || Object.isFrozen(verdict.annotations))
+  );
+}
+
+/** Freezes a decision built by `buildDecision` (its lists, errors and annotations too). */
+function freezeDecision(decision: Decision): Decision {
+  Object.freeze(decision.rules);
+  Object.freeze(decision.reasons);
+  Object.freeze(decision.errors);
+  if (decision.annotations !== undefined) Object.freeze(decision.annotations);
+  return Object.freeze(decision);
+}
 const MAX_TIMER_MS = 2_147_483_647;
 
 function reviewRecord(review: { by: string; note?: string; status: "approved" | "rejected" }): NonNullable<Decision["review"]> {

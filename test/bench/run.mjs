@@ -7,16 +7,17 @@
 //   hand-written hand-written.mjs: the same rules written by hand (validation included)
 //   interpreter  the reference interpreter (compiler/dist/interpret)
 // Measures ns per `evaluate` (argument and context validation included) as the median of
-// several timed rounds after a warm-up, and the latency of `Guard.decide` (MemoryStore,
-// limits, audit records appended to a file) as the median of many single calls.
+// several timed rounds after a warm-up; decide.mjs, in a process of its own, measures the
+// latency of `Guard.decide` (MemoryStore, limits, audit records appended to a file) as the
+// median of many single calls, and the floor of any hash-chained JSONL audit on this machine.
 //
 // Options: --rounds N (default 15), --quick (fewer iterations, for CI smoke runs).
 // BENCH_DUMP=FILE writes the request mix as JSON (for profiling the engines separately).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createGuard, FileAuditSink, MemoryAuditSink, MemoryStore } from "@agentpolicy/runtime";
 import { generateGuard } from "../../compiler/dist/emit/generate.js";
 import { createInterpreter } from "../../compiler/dist/interpret/interpreter.js";
 import { checkSource } from "../../compiler/dist/program.js";
@@ -191,31 +192,17 @@ for (let round = 0; round < rounds * 3; round++) {
 const ns = new Map([...samples].map(([name, xs]) => [name, median(xs)]));
 const best = new Map([...samples].map(([name, xs]) => [name, Math.min(...xs)]));
 
-/** µs per `decide`: median of single awaited calls (limits against a MemoryStore, audit). */
-async function timeDecide(guard, calls) {
-  let now = 1_700_000_000_000;
-  // The whole mix (denials included); a fresh session per call keeps `repeats` out of the way.
-  const req = (i) => ({ ...mix[i % mix.length], session: `bench-${i}`, at: (now += 1000) });
-  for (let i = 0; i < Math.min(calls, 5_000); i++) await guard.decide(req(i)); // warm-up
-  const samples = new Float64Array(calls);
-  for (let i = 0; i < calls; i++) {
-    const r = req(i);
-    const start = process.hrtime.bigint();
-    await guard.decide(r);
-    samples[i] = Number(process.hrtime.bigint() - start) / 1000;
-  }
-  return median(samples);
-}
-
-const auditFile = join(tmpdir(), `agentpolicy-bench-${process.pid}.jsonl`);
-rmSync(auditFile, { force: true });
+// `Guard.decide`, in a process of its own (decide.mjs): an agent's process runs one guard, not
+// three engines side by side.
+const mixFile = join(cacheDir, "bench-mix.json");
+writeFileSync(mixFile, JSON.stringify(mix));
 const calls = quick ? 5_000 : 30_000;
-const fileSink = new FileAuditSink(auditFile);
-const decideFile = await timeDecide(createGuard(compiled.program, { store: new MemoryStore(), audit: fileSink }), calls);
-await fileSink.close();
-rmSync(auditFile, { force: true });
-const decideMemory = await timeDecide(createGuard(compiled.program, { store: new MemoryStore(), audit: new MemoryAuditSink() }), calls);
-const decideNone = await timeDecide(createGuard(compiled.program, { store: new MemoryStore() }), calls);
+const decideRun = spawnSync(process.execPath, [join(here, "decide.mjs"), guardFile, mixFile, String(calls)], { encoding: "utf8" });
+if (decideRun.status !== 0) {
+  console.error(decideRun.stderr);
+  process.exit(1);
+}
+const decided = JSON.parse(decideRun.stdout);
 
 // ------------------------------------------------------------------ report
 
@@ -235,14 +222,17 @@ row("  hand-written guard", "hand-written");
 row("  reference interpreter", "interpreter");
 console.log("");
 console.log(`${pad("Guard.decide (MemoryStore)", 34)}µs/call (median)`);
-console.log(`${pad("  audit to a JSONL file", 34)}${num(decideFile, 2)}`);
-console.log(`${pad("  audit in memory", 34)}${num(decideMemory, 2)}`);
-console.log(`${pad("  no audit", 34)}${num(decideNone, 2)}`);
+console.log(`${pad("  audit to a JSONL file", 34)}${num(decided.file, 2)}`);
+console.log(`${pad("  audit in memory", 34)}${num(decided.memory, 2)}`);
+console.log(`${pad("  no audit", 34)}${num(decided.none, 2)}`);
+console.log(
+  `${pad("  floor of a JSONL hash chain", 34)}${num(decided.floor, 2)}   (JSON.stringify + SHA-256 + write(2) per record, no decision; median record ${num(decided.recordBytes)} bytes)`,
+);
 console.log("");
 const checks = [
   [`compiled within 2x of hand-written (${num(c / h, 2)}x)`, c <= 2 * h],
   [`compiled ≥ 20x faster than the interpreter (${num(i / c, 1)}x)`, i >= 20 * c],
-  [`decide < 5 µs median with audit to a file (${num(decideFile, 2)} µs)`, decideFile < 5],
+  [`decide < 5 µs median with audit to a file (${num(decided.file, 2)} µs)`, decided.file < 5],
 ];
 for (const [text, ok] of checks) console.log(`${ok ? "met    " : "NOT MET"} ${text}`);
 if (sink === 0) console.log(""); // keeps the results observable
