@@ -317,6 +317,62 @@ describe("createGuard: review", () => {
   });
 });
 
+describe("createGuard: a review settled by the host's approval", () => {
+  it("an approval given to decide allows, consumes the limits and is audited, without asking the reviewer", async () => {
+    let asked = 0;
+    const { guard, store, audit } = setup({
+      reviewer: async () => {
+        asked++;
+        return { approved: false, by: "nobody" };
+      },
+    });
+    const approval = { approved: true, by: "carol (framework approval)" };
+    const decision = await guard.decide(req("a.y", 0), { approval });
+    expect(decision).toMatchObject({ effect: "allow", rules: ["r/review/a.y"], review: { approved: true, by: "carol (framework approval)" } });
+    expect(asked).toBe(0);
+    expect(sessionHas(await store.sessionView("s"), "reviewed")).toBe(true);
+    expect(audit.records[0].review).toEqual({ status: "approved", by: "carol (framework approval)" });
+    // $0.40 each against a $1 budget: the third a.y is over it before any approval counts
+    expect((await guard.decide(req("a.y", 1), { approval })).effect).toBe("allow");
+    const third = await guard.decide(req("a.y", 2), { approval });
+    expect(third).toMatchObject({ effect: "deny", rules: ["budget"] });
+    expect(third.review).toBeUndefined();
+  });
+
+  it("a rejection denies; an allow or a deny by the rules is left as it is", async () => {
+    const { guard } = setup();
+    expect(await guard.decide(req("a.y", 0), { approval: { approved: false, by: "dan", note: "no" } })).toMatchObject({
+      effect: "deny",
+      reasons: ["a.y needs a human", "rejected in review by dan: no"],
+    });
+    expect((await guard.decide(req("a.x", 0), { approval: { approved: false, by: "dan" } })).effect).toBe("allow");
+    expect((await guard.decide(req("a.nope", 0), { approval: { approved: true, by: "dan" } })).effect).toBe("deny");
+  });
+
+  it("a malformed approval, or options that throw, deny", async () => {
+    const { guard } = setup();
+    const malformed = await guard.decide(req("a.y", 0), { approval: { approved: "yes", by: 1 } as never });
+    expect(malformed).toMatchObject({ effect: "deny", reasons: ["a.y needs a human", "the review failed"] });
+    expect(malformed.errors).toEqual([{ rule: "review", message: expect.stringContaining("not { approved: boolean, by: string }") }]);
+    const throwing = Object.defineProperty({}, "approval", {
+      get: () => {
+        throw new Error("no options");
+      },
+    });
+    expect(await guard.decide(req("a.y", 0), throwing)).toMatchObject({ effect: "deny", rules: ["internal_error"] });
+  });
+
+  it("comes through wrap as the identity's approval; shadow mode ignores it", async () => {
+    const { guard } = setup();
+    const ran: unknown[] = [];
+    const y = guard.wrap("a.y", async (args: unknown) => ran.push(args), { agent: "r", session: "s", approval: { approved: true, by: "erin" } });
+    await y({ n: 1 });
+    expect(ran).toEqual([{ n: 1 }]);
+    const shadow = setup({ mode: "shadow" });
+    expect(await shadow.guard.decide(req("a.y", 0), { approval: { approved: true, by: "erin" } })).toMatchObject({ effect: "review", shadow: true });
+  });
+});
+
 describe("createGuard: shadow mode", () => {
   it("decides and audits but lets every call run; limits are consumed only by real allows", async () => {
     let now = 0;

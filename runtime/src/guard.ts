@@ -4,7 +4,8 @@
  *
  * One decision: validate the request → `evaluate` against the session's view → for allow/review,
  * `limitsFor` → allow: one atomic admit (check + consume + record) → review: check only, then the
- * reviewer (with a timeout); an approval admits atomically again → audit → decision.
+ * call's own `approval` (a framework's human approval) or the reviewer (with a timeout); an
+ * approval admits atomically again → audit → decision.
  * INVARIANT (fail closed): every public entry point resolves; any exception becomes a deny
  * (`rules: ["internal_error"]`) with the error listed in `errors`.
  *
@@ -53,6 +54,22 @@ export interface CallIdentity {
   readonly context?: unknown;
   readonly session?: string;
   readonly callId?: string;
+  /** A review answer the host already has for this call: see `DecideOptions.approval`. */
+  readonly approval?: ReviewAnswer;
+}
+
+/** What `decide` may be told besides the request. */
+export interface DecideOptions {
+  /**
+   * A review answer the host already has for this call — typically a human's answer given
+   * through the agent framework's own approval flow (AI SDK `toolApproval`, an Agents SDK
+   * interruption). A `review` whose limits have room is settled by it exactly as by a reviewer's
+   * answer: an approval checks and consumes the limits again, atomically (a denial when they ran
+   * out), and is recorded in the decision and the audit; a rejection denies. It settles nothing
+   * else: an `allow` or a `deny` by the rules stays what it is, and shadow mode ignores it. A
+   * malformed answer is a denial. Only the host's code should give one (never the model).
+   */
+  readonly approval?: ReviewAnswer;
 }
 
 /**
@@ -103,7 +120,7 @@ export interface Guard {
   readonly mode: "enforce" | "shadow";
   readonly store: LimitStore;
   /** Rules, then limits atomically against the store, then review, then audit. Never rejects. */
-  decide(request: ToolRequest): Promise<Decision>;
+  decide(request: ToolRequest, options?: DecideOptions): Promise<Decision>;
   /**
    * Wraps one tool. The wrapped function decides a request `{ agent, tool: name, args: params[0],
    * context, session, callId }`, where agent/context/session/callId come from `identity` (fixed or
@@ -220,16 +237,16 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
    * `MemoryStore` (`synchronousMemoryStore`) and no reviewer to ask, it returns the outcome
    * synchronously: the view, `evaluate` and the atomic admit run in one go, with no promise.
    */
-  function decideRequest(request: ToolRequest, now: number): Outcome | Promise<Outcome> {
+  function decideRequest(request: ToolRequest, now: number, approval: unknown): Outcome | Promise<Outcome> {
     const session = request.session ?? "";
     const memory = synchronousMemoryStore(store);
-    if (memory !== null) return afterView(request, now, session, memory.peekSession(session), memory);
-    return decideWithStore(request, now, session);
+    if (memory !== null) return afterView(request, now, session, memory.peekSession(session), memory, approval);
+    return decideWithStore(request, now, session, approval);
   }
 
-  async function decideWithStore(request: ToolRequest, now: number, session: string): Promise<Outcome> {
+  async function decideWithStore(request: ToolRequest, now: number, session: string, approval: unknown): Promise<Outcome> {
     const view = await store.sessionView(session);
-    return afterView(request, now, session, view, null);
+    return afterView(request, now, session, view, null, approval);
   }
 
   function afterView(
@@ -238,6 +255,7 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     session: string,
     view: SessionView,
     memory: MemoryStore | null,
+    approval: unknown,
   ): Outcome | Promise<Outcome> {
     const verdict = program.evaluate(request, view);
     assertVerdict(verdict);
@@ -269,37 +287,49 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     }
 
     const pending: LimitAttempt = { checks, session, tool, labels: [], now };
-    if (memory !== null) return afterCheck(request, pending, labels, ruled, memory.checkSync(pending));
-    return checkWithStore(request, pending, labels, ruled);
+    if (memory !== null) return afterCheck(request, pending, labels, ruled, memory.checkSync(pending), approval);
+    return checkWithStore(request, pending, labels, ruled, approval);
   }
 
   async function admitWithStore(attempt: LimitAttempt, ruled: Decision, tool: string): Promise<Outcome> {
     return afterAdmit(ruled, tool, await store.admit(attempt));
   }
 
-  async function checkWithStore(request: ToolRequest, pending: LimitAttempt, labels: readonly string[], ruled: Decision): Promise<Outcome> {
-    return afterCheck(request, pending, labels, ruled, await store.check(pending));
+  async function checkWithStore(
+    request: ToolRequest,
+    pending: LimitAttempt,
+    labels: readonly string[],
+    ruled: Decision,
+    approval: unknown,
+  ): Promise<Outcome> {
+    return afterCheck(request, pending, labels, ruled, await store.check(pending), approval);
   }
 
-  /** A review whose limits were checked: stays pending, or goes to the reviewer. */
+  /**
+   * A review whose limits were checked: settled by the call's `approval` when it has one, else
+   * by the reviewer, else it stays pending. Shadow mode settles nothing.
+   */
   function afterCheck(
     request: ToolRequest,
     pending: LimitAttempt,
     labels: readonly string[],
     ruled: Decision,
     checked: LimitOutcome,
+    approval: unknown,
   ): Outcome | Promise<Outcome> {
     const tool = pending.tool;
     if (!checked.ok) return { decision: limitDenied(ruled, checked.failed), tool };
+    if (shadow) return { decision: ruled, tool };
+    if (approval !== undefined) return reviewed(request, { ...pending, labels }, ruled, reviewOutcome(approval));
     const reviewer = options.reviewer;
-    if (reviewer === undefined || shadow) return { decision: ruled, tool };
-    return reviewed(reviewer, request, { ...pending, labels }, ruled);
+    if (reviewer === undefined) return { decision: ruled, tool };
+    return reviewed(request, { ...pending, labels }, ruled, askReviewer(reviewer, request, ruled, timeoutMs));
   }
 
-  /** Asks the reviewer; an approval admits `attempt` (at the time of the answer) atomically. */
-  async function reviewed(reviewer: Reviewer, request: ToolRequest, attempt: LimitAttempt, ruled: Decision): Promise<Outcome> {
+  /** Settles a review by how it ended; an approval admits `attempt` (at the time of the answer) atomically. */
+  async function reviewed(request: ToolRequest, attempt: LimitAttempt, ruled: Decision, ended: ReviewOutcome | Promise<ReviewOutcome>): Promise<Outcome> {
     const tool = attempt.tool;
-    const review = await askReviewer(reviewer, request, ruled, timeoutMs);
+    const review = await ended;
     switch (review.status) {
       case "approved": {
         const answer = reviewRecord(review);
@@ -338,7 +368,7 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
    * synchronously (`synchronousMemoryStore`), no reviewer is asked and every sink has
    * `writeSync`; a promise otherwise. Never throws and never rejects.
    */
-  function decideInSpan(request: ToolRequest, span: SpanLike | null, identityError?: unknown): Decision | Promise<Decision> {
+  function decideInSpan(request: ToolRequest, span: SpanLike | null, identityError?: unknown, approval?: unknown): Decision | Promise<Decision> {
     const problem = requestProblem(request);
     if (problem !== null) {
       const decision = base({ effect: "deny", rules: [INVALID_REQUEST_RULE], reasons: [problem], errors: [] });
@@ -349,7 +379,7 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     let decided: Outcome | Promise<Outcome>;
     try {
       now = timeOf(request);
-      decided = decideRequest(request, now);
+      decided = decideRequest(request, now, approval);
     } catch (error) {
       return settle(request, { decision: failClosed(error), tool: null }, now, problem, span);
     }
@@ -419,9 +449,16 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     return shadow ? markShadow(failed) : failed;
   };
 
-  function decide(request: ToolRequest): Promise<Decision> {
+  function decide(request: ToolRequest, decideOptions?: DecideOptions): Promise<Decision> {
     const span = startToolSpan(options.tracer, request);
-    const decided = decideInSpan(request, span);
+    let approval: unknown;
+    let optionsError: unknown;
+    try {
+      approval = decideOptions?.approval;
+    } catch (error) {
+      optionsError = error ?? new Error("reading the decide options threw");
+    }
+    const decided = decideInSpan(request, span, optionsError, approval);
     if (span === null) return decided instanceof Promise ? decided : Promise.resolve(decided);
     if (!(decided instanceof Promise)) {
       endSpan(span);
@@ -439,14 +476,16 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
       const args: unknown = params[0];
       let who: CallIdentity = {};
       let identityError: unknown;
+      let approval: unknown;
       try {
         who = (typeof identity === "function" ? identity(args, params.slice(1)) : identity) ?? {};
+        approval = who.approval;
       } catch (error) {
         identityError = error ?? new Error("the identity resolver threw");
       }
       const request = buildRequest(name, args, who, options);
       const span = startToolSpan(options.tracer, request);
-      const decision = await decideInSpan(request, span, identityError);
+      const decision = await decideInSpan(request, span, identityError, approval);
       if (decision.effect !== "allow" && decision.shadow !== true) {
         endSpan(span, `denied by policy: ${decision.rules.join(", ")}`);
         throw new PolicyDenied(decision, request);
@@ -531,6 +570,20 @@ const MAX_TIMER_MS = 2_147_483_647;
 function reviewRecord(review: { by: string; note?: string; status: "approved" | "rejected" }): NonNullable<Decision["review"]> {
   const approved = review.status === "approved";
   return review.note === undefined ? { approved, by: review.by } : { approved, by: review.by, note: review.note };
+}
+
+/** How a review settled by a host's answer ended (the answer checked as a reviewer's is). */
+function reviewOutcome(answer: unknown): ReviewOutcome {
+  try {
+    const a = answer as Partial<ReviewAnswer> | null;
+    if (a === null || typeof a !== "object" || typeof a.approved !== "boolean" || typeof a.by !== "string") {
+      return { status: "error", message: "the approval given to the guard is not { approved: boolean, by: string }" };
+    }
+    const status = a.approved ? "approved" : "rejected";
+    return typeof a.note === "string" ? { status, by: a.by, note: a.note } : { status, by: a.by };
+  } catch (error) {
+    return { status: "error", message: `the approval given to the guard could not be read: ${errorMessage(error)}` };
+  }
 }
 
 /** Asks the reviewer; resolves (never rejects) with how the review ended. */

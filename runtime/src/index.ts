@@ -33,6 +33,7 @@ export {
 } from "./guard.js";
 export type {
   CallIdentity,
+  DecideOptions,
   Guard,
   GuardedFunction,
   GuardOptions,

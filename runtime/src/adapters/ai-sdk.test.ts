@@ -8,7 +8,7 @@ import { shopProgram } from "./test-support.js";
 import type { GuardOptions } from "../guard.js";
 import { MemoryStore } from "../memory-store.js";
 import type { LimitStore } from "../store.js";
-import { guardTools, policyToolApproval, policyUsageMiddleware } from "./ai-sdk.js";
+import { AI_SDK_APPROVER, guardTools, policyToolApproval, policyUsageMiddleware } from "./ai-sdk.js";
 
 const program = shopProgram({ bareNames: true });
 
@@ -23,9 +23,9 @@ const usage = (input: number, output: number) => ({
   outputTokens: { total: output, text: output, reasoning: 0 },
 });
 
-/** A model that calls `toolName` once with `input`, then answers "done". */
-function callingModel(toolName: string, input: object, tokens: readonly [number, number] = [10, 5]): MockLanguageModelV4 {
-  let calls = 0;
+/** A model that calls `toolName` once with `input` (unless `answerOnly`), then answers "done". */
+function callingModel(toolName: string, input: object, tokens: readonly [number, number] = [10, 5], answerOnly = false): MockLanguageModelV4 {
+  let calls = answerOnly ? 1 : 0;
   return new MockLanguageModelV4({
     modelId: "mock-model",
     doGenerate: async () => {
@@ -121,6 +121,52 @@ describe("policyToolApproval (AI SDK 7 toolApproval)", () => {
       type: "user-approval",
       reason: "policy `shop` needs review for `inv.buy`: purchases need a human",
     });
+  });
+
+  it("settles a review the user approved: the call runs once the SDK asks again, consuming the limit", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const approval = policyToolApproval(guard, { alias: "inv" });
+    /** One purchase: the model asks, the user answers, the SDK runs (or not) the call. */
+    const buy = async (sku: string, approved: boolean) => {
+      const prompt = [{ role: "user" as const, content: `buy ${sku}` }];
+      const first = await generateText({ model: callingModel("buy", { sku }), messages: prompt, tools: makeTools(ran), toolApproval: approval, stopWhen: isStepCount(3) });
+      // (a denial by the policy shows as an automatic request, already answered)
+      const request = partsOf(first).find((p) => p.type === "tool-approval-request" && p.isAutomatic !== true);
+      if (request === undefined) return { first, request };
+      const answer = { role: "tool" as const, content: [{ type: "tool-approval-response" as const, approvalId: String(request.approvalId), approved }] };
+      const second = await generateText({
+        model: callingModel("none", {}, [1, 1], true),
+        messages: [...prompt, ...first.response.messages, answer],
+        tools: makeTools(ran),
+        toolApproval: approval,
+        stopWhen: isStepCount(3),
+      });
+      return { first, request, second };
+    };
+
+    const approved = await buy("b1", true);
+    expect(approved.request).toBeDefined();
+    expect(ran).toEqual(["buy b1"]);
+    expect(audit.records.at(-1)).toMatchObject({
+      request: { tool: "inv.buy" },
+      decision: { effect: "allow", review: { approved: true, by: AI_SDK_APPROVER } },
+      review: { status: "approved", by: AI_SDK_APPROVER },
+    });
+
+    const rejected = await buy("b2", false);
+    expect(rejected.request).toBeDefined();
+    expect(ran).toEqual(["buy b1"]); // a rejected call never runs and consumes nothing
+
+    await buy("b3", true);
+    expect(ran).toEqual(["buy b1", "buy b3"]);
+    // `buy-rate` allows 2 per minute and both were consumed by approvals: the next one is denied outright
+    const over = await buy("b4", true);
+    expect(over.request).toBeUndefined();
+    const response = partsOf(over.first).find((p) => p.type === "tool-approval-response");
+    expect(response).toMatchObject({ approved: false });
+    expect(String(response?.reason)).toMatch(/buy-rate/);
+    expect(ran).toEqual(["buy b1", "buy b3"]);
   });
 
   it("fails closed when the name mapping or the identity throws", async () => {

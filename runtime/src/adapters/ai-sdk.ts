@@ -11,12 +11,16 @@
  *   and `cost` limits.
  *
  * Use `policyToolApproval` or `guardTools` on a tool, not both: each decides the call, and an
- * allowed decision consumes limits. A call the user approves after `'user-approval'` runs without
- * consuming limits; give the guard a `reviewer` to settle reviews (and consume) inside the guard.
+ * allowed decision consumes limits. A review goes to the user (`'user-approval'`); when the user
+ * approves, the SDK asks `toolApproval` again before it runs the call, with the approval in
+ * `messages`, and `policyToolApproval` then settles the review with it
+ * (`DecideOptions.approval`): the limits are checked and consumed again, atomically (a denial if
+ * they ran out meanwhile), and the audit records who approved. (`guardTools` has no approval flow:
+ * a review it sees is a denial unless the guard has a `reviewer`.)
  * Fail closed: any error while deciding is a denial. Imports nothing from `ai` at run time.
  */
 
-import type { CallIdentity, Guard } from "../guard.js";
+import type { CallIdentity, Guard, ReviewAnswer } from "../guard.js";
 import { decideCall, messageOf, policyToolName, tokenCount } from "./common.js";
 import type { ToolNaming } from "./common.js";
 
@@ -45,7 +49,12 @@ export type PolicyApprovalStatus =
 export interface AiSdkApprovalRequest {
   readonly toolCall: AiSdkToolCall;
   readonly runtimeContext?: unknown;
+  /** The conversation so far: after the user answered an approval request, it holds the answer. */
+  readonly messages?: readonly unknown[];
 }
+
+/** Who approved, as the audit records a review the user approved through the AI SDK. */
+export const AI_SDK_APPROVER = "user (AI SDK tool approval)";
 
 /**
  * A generic `toolApproval` function for AI SDK 7: decides every tool call before it runs.
@@ -60,12 +69,19 @@ export function policyToolApproval(
     if (call === undefined || call === null || typeof call.toolName !== "string") {
       return { type: "denied", reason: "the policy guard got a tool call without a tool name" };
     }
+    let approval: ReviewAnswer | undefined;
+    try {
+      approval = userApproval(request.messages, call.toolCallId);
+    } catch (error) {
+      return { type: "denied", reason: `the policy guard failed, so the call is denied: ${messageOf(error)}` };
+    }
     const verdict = await decideCall(guard, {
       name: call.toolName,
       args: call.input,
       naming: options,
       callId: call.toolCallId,
       identity: () => identityOf(options.identity, call, request.runtimeContext),
+      ...(approval === undefined ? {} : { approval }),
     });
     switch (verdict.effect) {
       case "allow":
@@ -191,6 +207,40 @@ export function policyUsageMiddleware(guard: Guard, options: UsageMiddlewareOpti
       return { ...result, stream: reported } as never;
     },
   };
+}
+
+/**
+ * The user's approval of the call `toolCallId`, when `messages` hold one: an assistant message's
+ * `tool-approval-request` part for the call, answered by a tool message's `tool-approval-response`
+ * part with `approved: true` (as the AI SDK itself reads them before it runs an approved call).
+ */
+function userApproval(messages: unknown, toolCallId: string): ReviewAnswer | undefined {
+  if (!Array.isArray(messages) || typeof toolCallId !== "string" || toolCallId === "") return undefined;
+  const requested = new Set<unknown>();
+  for (const part of partsOf(messages, "assistant", "tool-approval-request")) {
+    if (part.toolCallId === toolCallId) requested.add(part.approvalId);
+  }
+  if (requested.size === 0) return undefined;
+  for (const part of partsOf(messages, "tool", "tool-approval-response")) {
+    if (requested.has(part.approvalId) && part.approved === true) {
+      return typeof part.reason === "string" ? { approved: true, by: AI_SDK_APPROVER, note: part.reason } : { approved: true, by: AI_SDK_APPROVER };
+    }
+  }
+  return undefined;
+}
+
+/** The content parts of type `type` in the messages of role `role`. */
+function partsOf(messages: readonly unknown[], role: string, type: string): Record<string, unknown>[] {
+  const parts: Record<string, unknown>[] = [];
+  for (const message of messages) {
+    if (message === null || typeof message !== "object") continue;
+    const m = message as { role?: unknown; content?: unknown };
+    if (m.role !== role || !Array.isArray(m.content)) continue;
+    for (const part of m.content) {
+      if (part !== null && typeof part === "object" && (part as { type?: unknown }).type === type) parts.push(part as Record<string, unknown>);
+    }
+  }
+  return parts;
 }
 
 function identityOf(identity: AiSdkIdentity | undefined, call: AiSdkToolCall, runtimeContext: unknown): CallIdentity | undefined {

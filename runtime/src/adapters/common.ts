@@ -7,7 +7,7 @@
  */
 
 import { PolicyDenied } from "../errors.js";
-import type { CallIdentity, Guard } from "../guard.js";
+import type { CallIdentity, Guard, ReviewAnswer } from "../guard.js";
 import type { Decision } from "../types.js";
 
 /**
@@ -46,6 +46,8 @@ export interface CallToDecide {
   readonly identity?: () => CallIdentity | undefined;
   /** The framework's call id, recorded unless `identity` gives one. */
   readonly callId?: string;
+  /** A human's answer given through the framework's own approval flow: settles a `review` (`DecideOptions.approval`). */
+  readonly approval?: ReviewAnswer;
 }
 
 /**
@@ -58,8 +60,8 @@ export async function decideCall(guard: Guard, call: CallToDecide): Promise<Call
     const tool = policyToolName(call.name, call.naming);
     const who = (): CallIdentity | undefined => {
       const identity = call.identity?.();
-      if (call.callId === undefined || call.callId === "" || identity?.callId !== undefined) return identity;
-      return { ...identity, callId: call.callId };
+      const withId = call.callId === undefined || call.callId === "" || identity?.callId !== undefined ? identity : { ...identity, callId: call.callId };
+      return call.approval === undefined ? withId : { ...withId, approval: call.approval };
     };
     const probe = guard.wrap(tool, async (_args: unknown) => undefined, who);
     await probe(call.args);

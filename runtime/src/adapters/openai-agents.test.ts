@@ -6,7 +6,7 @@ import { MemoryAuditSink } from "../audit.js";
 import { createGuard } from "../guard.js";
 import { shopProgram } from "./test-support.js";
 import type { GuardOptions } from "../guard.js";
-import { guardAgentTools, policyToolGuardrail, recordRunUsage } from "./openai-agents.js";
+import { AGENTS_SDK_APPROVER, guardAgentTools, policyToolGuardrail, recordRunUsage } from "./openai-agents.js";
 
 const program = shopProgram();
 
@@ -103,7 +103,9 @@ describe("guardAgentTools", () => {
     const resumed = await runner.run(agent, first.state);
     expect(resumed.finalOutput).toBe("done");
     expect(ran).toEqual(["buy b1"]);
-    expect(audit.records.map((r) => r.decision.effect)).toEqual(["review"]);
+    // the approval settled the review: limits consumed, and the audit says who approved
+    expect(audit.records.map((r) => r.decision.effect)).toEqual(["review", "allow"]);
+    expect(audit.records[1]).toMatchObject({ review: { status: "approved", by: AGENTS_SDK_APPROVER } });
 
     const rejectedModel = new ScriptedModel([{ name: "buy", args: { sku: "b2" } }]);
     const agent2 = new Agent({ name: "shop", instructions: "shop", model: rejectedModel, tools: guardAgentTools(guard, makeTools(ran), { alias: "inv" }) });
@@ -111,6 +113,24 @@ describe("guardAgentTools", () => {
     pending.state.reject(pending.interruptions[0]!);
     await runner.run(agent2, pending.state);
     expect(ran).toEqual(["buy b1"]);
+    expect(audit.records).toHaveLength(3); // the rejected call consumed nothing
+
+    const buy = async (sku: string) => {
+      const m = new ScriptedModel([{ name: "buy", args: { sku } }]);
+      const a = new Agent({ name: "shop", instructions: "shop", model: m, tools: guardAgentTools(guard, makeTools(ran), { alias: "inv" }) });
+      const result = await runner.run(a, `buy ${sku}`);
+      if (result.interruptions?.length) {
+        result.state.approve(result.interruptions[0]!);
+        await runner.run(a, result.state);
+      }
+      return m;
+    };
+    await buy("b3");
+    expect(ran).toEqual(["buy b1", "buy b3"]);
+    // `buy-rate` (2 per minute) was consumed by the two approvals: the next purchase is rejected outright
+    const over = await buy("b4");
+    expect(ran).toEqual(["buy b1", "buy b3"]);
+    expect(over.laterInput()).toContain("buy-rate");
   });
 
   it("still asks the tool's own needsApproval for calls the policy allows", async () => {

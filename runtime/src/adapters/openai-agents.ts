@@ -13,14 +13,16 @@
  *
  * One decision per tool call: `needsApproval` and the guardrail (which the SDK may run twice, before
  * and after a human approval) share it through a per-run cache keyed by call id. Do not enforce in
- * `agent_tool_start`: it fires for rejected calls too. A call a human approves through the SDK runs
- * without consuming limits; give the guard a `reviewer` to settle reviews (and consume) inside it.
- * Fail closed: any error while deciding rejects the call.
+ * `agent_tool_start`: it fires for rejected calls too. When a human approves a `review` through the
+ * SDK (`state.approve(...)`), the guardrail's run after the approval settles the review with it
+ * (`DecideOptions.approval`): the limits are checked and consumed again, atomically (a rejection if
+ * they ran out meanwhile), and the audit records the approval. Fail closed: any error while
+ * deciding rejects the call.
  */
 
 import { ToolGuardrailFunctionOutputFactory, defineToolInputGuardrail } from "@openai/agents";
 import type { RunContext, Tool, ToolInputGuardrailData, ToolInputGuardrailDefinition } from "@openai/agents";
-import type { CallIdentity, Guard, UsageResult } from "../guard.js";
+import type { CallIdentity, Guard, ReviewAnswer, UsageResult } from "../guard.js";
 import { decideCall, messageOf, tokenCount } from "./common.js";
 import type { CallVerdict, ToolNaming } from "./common.js";
 
@@ -57,7 +59,12 @@ interface CachedCall {
   readonly verdict: Promise<CallVerdict>;
   /** `needsApproval` answered true: the SDK holds the call until a human approves it. */
   approvalRequested: boolean;
+  /** The review settled by the SDK's human approval, once the guardrail saw the approval. */
+  settled?: Promise<CallVerdict>;
 }
+
+/** Who approved, as the audit records a review a human approved through the Agents SDK. */
+export const AGENTS_SDK_APPROVER = "human (OpenAI Agents SDK approval)";
 
 /** The decision state shared by one set of hooks. */
 class AgentsPolicy {
@@ -83,6 +90,21 @@ class AgentsPolicy {
       if (call.callId !== "") calls.set(id, cached);
     }
     return cached;
+  }
+
+  /** The call decided again with the SDK's human approval, which settles its `review`. */
+  settle(runContext: unknown, call: AgentsToolCall): Promise<CallVerdict> {
+    const identity = this.options.identity;
+    const userContext = contextOf(runContext);
+    const approval: ReviewAnswer = { approved: true, by: AGENTS_SDK_APPROVER };
+    return decideCall(this.guard, {
+      name: call.toolName,
+      args: call.args,
+      naming: this.options,
+      callId: call.callId,
+      identity: () => (typeof identity === "function" ? identity(call, userContext) : identity),
+      approval,
+    });
   }
 
   private async decide(runContext: unknown, call: AgentsToolCall): Promise<CallVerdict> {
@@ -119,8 +141,15 @@ class AgentsPolicy {
           const cached = this.decision(data.context, call);
           const verdict = await cached.verdict;
           if (verdict.effect === "allow") return ToolGuardrailFunctionOutputFactory.allow({ policy: "allow", shadow: verdict.shadow });
-          if (verdict.effect === "review" && (cached.approvalRequested || approvedInSdk(data.context, call))) {
-            return ToolGuardrailFunctionOutputFactory.allow({ policy: "review", approval: "human" });
+          if (verdict.effect === "review" && approvedInSdk(data.context, call)) {
+            cached.settled ??= this.settle(data.context, call);
+            const settled = await cached.settled;
+            if (settled.effect === "allow") return ToolGuardrailFunctionOutputFactory.allow({ policy: "review", approval: "human" });
+            return ToolGuardrailFunctionOutputFactory.rejectContent(settled.reason, { policy: settled.effect, decision: settled.decision });
+          }
+          // before the approval (the SDK may run the guardrail then): the SDK holds the call for a human
+          if (verdict.effect === "review" && cached.approvalRequested) {
+            return ToolGuardrailFunctionOutputFactory.allow({ policy: "review", approval: "pending" });
           }
           const reason =
             verdict.effect === "review" ? `${verdict.reason} (no approval was given for this call)` : verdict.reason;

@@ -5,6 +5,7 @@
  *   agent "shop" { allow inv.search; review inv.buy because "purchases need a human";
  *                  deny inv.delete because "nothing is deleted"
  *                  @id("search-rate") limit inv.search to 2 calls per minute
+ *                  @id("buy-rate") limit inv.buy to 2 calls per minute
  *                  @id("tokens") limit tokens to 100 per minute }
  */
 import type { LimitCheck, PolicyProgram, Verdict } from "../types.js";
@@ -27,6 +28,7 @@ export function shopProgram(options: { readonly bareNames?: boolean } = {}): Pol
       const key = `agent:${request.agent}`;
       const checks: LimitCheck[] = [{ id: "tokens", kind: "tokens", key, window: 60_000, max: 100, amount: 0 }];
       if (verdict.tool === "inv.search") checks.unshift({ id: "search-rate", kind: "calls", key, window: 60_000, max: 2, amount: 1 });
+      if (verdict.tool === "inv.buy") checks.unshift({ id: "buy-rate", kind: "calls", key, window: 60_000, max: 2, amount: 1 });
       return checks;
     },
     chargesFor: (usage) => [
