@@ -9,8 +9,8 @@ export { compileLinearRegex, MAX_LINEAR_REGEX_STATES, type LinearRegex } from ".
 export { PolicyDenied } from "./errors.js";
 export type { LimitAttempt, LimitOutcome, LimitStore } from "./store.js";
 export { assertLimitCheck, assertUsageCharge, assertTime } from "./store.js";
-export { MemoryStore } from "./memory-store.js";
-export type { MemoryStoreStats } from "./memory-store.js";
+export { DEFAULT_SESSION_TTL_MS, MemoryStore } from "./memory-store.js";
+export type { MemoryStoreOptions, MemoryStoreStats } from "./memory-store.js";
 export {
   GENESIS_HASH,
   auditHash,

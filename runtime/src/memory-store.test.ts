@@ -65,12 +65,52 @@ describe("MemoryStore", () => {
     expect((await store.admit(attempt([{ ...calls(1, 1_000, "agent:a"), id: "other" }], 1))).ok).toBe(true);
   });
 
-  it("never expires a per-session window", async () => {
-    const store = new MemoryStore();
+  it("never expires a per-session window while its session lives", async () => {
+    const store = new MemoryStore({ sessionTtlMs: Infinity });
     expect((await store.admit(attempt([calls(2, "session", "agent:r|session:s")], 0))).ok).toBe(true);
     expect((await store.admit(attempt([calls(2, "session", "agent:r|session:s")], 1e12))).ok).toBe(true);
     expect((await store.admit(attempt([calls(2, "session", "agent:r|session:s")], 2e12))).ok).toBe(false);
     expect((await store.admit(attempt([calls(2, "session", "agent:r|session:t")], 2e12))).ok).toBe(true);
+  });
+
+  describe("session state expires sessionTtlMs after its last write", () => {
+    const TTL = 1_000;
+    const perSession = calls(1, "session", "agent:r|session:s");
+
+    it("labels, counts, repeat runs and per-session counters read as absent once expired", async () => {
+      const store = new MemoryStore({ sessionTtlMs: TTL });
+      expect((await store.admit(attempt([perSession, repeats(1, "A")], 0, "a.x", ["pii"]))).ok).toBe(true);
+      // written at 0: alive up to (not at) 0 + TTL; a check refreshes nothing
+      expect((await store.check(attempt([perSession], 999))).ok).toBe(false);
+      expect(await store.admit(attempt([repeats(1, "A")], 999))).toEqual({ ok: false, failed: repeats(1, "A") });
+      expect([...(await store.sessionView("s")).labels]).toEqual(["pii"]);
+      await store.check(attempt([], 1_000)); // the store's clock reaches 0 + TTL
+      const view = await store.sessionView("s");
+      expect([...view.labels]).toEqual([]);
+      expect([...view.counts]).toEqual([]);
+      expect((await store.admit(attempt([perSession, repeats(1, "A")], 1_000))).ok).toBe(true);
+    });
+
+    it("a write keeps the session alive", async () => {
+      const store = new MemoryStore({ sessionTtlMs: TTL });
+      for (let t = 0; t <= 5_000; t += 900) await store.admit(attempt([], t, "a.x", t === 0 ? ["pii"] : []));
+      expect([...(await store.sessionView("s")).labels]).toEqual(["pii"]);
+      expect((await store.sessionView("s")).counts.get("a.x")).toBe(6);
+    });
+
+    it("the default is 7 days, and sweeps drop what expired", async () => {
+      const week = 7 * 86_400_000;
+      const store = new MemoryStore();
+      for (let i = 0; i < 200; i++) {
+        await store.admit({ ...attempt([{ ...perSession, key: `k${i}` }, { ...repeats(3, "A"), key: `r${i}` }], i, "a.x", ["pii"]), session: `s${i}` });
+      }
+      expect(store.stats()).toMatchObject({ sessions: 200, repeatRuns: 200, counters: 200 });
+      await store.check(attempt([], week + 198));
+      expect([...store.peekSession("s198").labels]).toEqual([]);
+      expect([...store.peekSession("s199").labels]).toEqual(["pii"]);
+      for (let i = 0; i < 200; i++) await store.check(attempt([], week + 200 + i));
+      expect(store.stats()).toMatchObject({ sessions: 0, repeatRuns: 0, counters: 0 });
+    });
   });
 
   it("consumes all checks or none, and reports the first failing one in array order", async () => {

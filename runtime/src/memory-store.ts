@@ -7,9 +7,10 @@
  * INVARIANT (order): the store's clock never runs backwards, so every counter's entries are sorted
  * by time and expire from the front.
  * Memory: expired entries are dropped whenever a counter is touched, and every store operation pays
- * for sweeping a bounded share of all counters, so counters that are never touched again are
- * dropped too once their entries expire. Session state (labels, counts, repeat runs and
- * `per session` counters) lives as long as the store.
+ * for sweeping a bounded share of all counters, sessions and repeat runs, so state that is never
+ * touched again is dropped too once it expires. Session state (labels, counts, repeat runs and
+ * `per session` counters) expires `sessionTtlMs` (default 7 days, as in the Redis store) after its
+ * last write, in store time: from then on it reads as absent whether or not a sweep has dropped it.
  * Every async method is a thin wrapper over a synchronous twin (`admitSync`, `checkSync`,
  * `chargeSync`; `peekSession` for `sessionView` without the copy); the guard calls the twins
  * directly when it may (`synchronousMemoryStore`), so a decision costs no promise per store call.
@@ -23,6 +24,8 @@ import type { LimitCheck, SessionView, UsageCharge } from "./types.js";
 class WindowCounter {
   /** Milliseconds; `Infinity` for a `per session` window (nothing expires). */
   window: number;
+  /** Store time of the last `add` (a `per session` counter expires with its session's state). */
+  touched = -Infinity;
   private times: number[] = [];
   private amounts: number[] = [];
   private head = 0;
@@ -51,6 +54,7 @@ class WindowCounter {
 
   add(now: number, amount: number): void {
     if (amount === 0) return;
+    this.touched = now;
     if (this.window === Infinity) {
       // nothing ever expires: one running total is exact
       if (this.times.length === 0) {
@@ -74,12 +78,28 @@ class WindowCounter {
 interface RepeatRun {
   fingerprint: string;
   length: number;
+  /** Store time of the last call that extended or started the run. */
+  touched: number;
 }
 
 interface SessionState {
   readonly labels: Set<string>;
   readonly counts: Map<string, number>;
+  /** Store time of the last allowed call of the session. */
+  touched: number;
 }
+
+export interface MemoryStoreOptions {
+  /**
+   * How long session state (labels, counts, repeat runs, `per session` counters) lives after its
+   * last write, in store time (milliseconds); default 7 days, as in the Redis store. `Infinity`
+   * keeps it as long as the store.
+   */
+  readonly sessionTtlMs?: number;
+}
+
+/** The default `sessionTtlMs` of both stores: 7 days. */
+export const DEFAULT_SESSION_TTL_MS = 7 * 86_400_000;
 
 /** Sizes, for tests and monitoring. */
 export interface MemoryStoreStats {
@@ -97,13 +117,21 @@ export interface MemoryStoreStats {
  */
 export class MemoryStore implements LimitStore {
   private latest = -Infinity;
+  private readonly sessionTtlMs: number;
   private readonly counters = new Map<string, WindowCounter>();
   private readonly runs = new Map<string, RepeatRun>();
   private readonly sessions = new Map<string, SessionState>();
   private sweepCursor: Iterator<[string, WindowCounter]> | null = null;
+  private sessionCursor: Iterator<[string, SessionState]> | null = null;
+  private runCursor: Iterator<[string, RepeatRun]> | null = null;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const ttl = options.sessionTtlMs;
+    this.sessionTtlMs = typeof ttl === "number" && ttl > 0 ? ttl : DEFAULT_SESSION_TTL_MS;
+  }
 
   async sessionView(session: string): Promise<SessionView> {
-    const state = this.sessions.get(String(session));
+    const state = this.liveSession(String(session));
     return { labels: new Set(state?.labels), counts: new Map(state?.counts) };
   }
 
@@ -124,7 +152,7 @@ export class MemoryStore implements LimitStore {
    * state (`sessionView` returns a snapshot). Valid until the store next changes; do not keep it.
    */
   peekSession(session: string): SessionView {
-    return this.sessions.get(String(session)) ?? EMPTY_SESSION;
+    return this.liveSession(String(session)) ?? EMPTY_SESSION;
   }
 
   /** `admit`, synchronously: returns the outcome, throws `TypeError` on a malformed attempt. */
@@ -136,6 +164,7 @@ export class MemoryStore implements LimitStore {
     if (failed !== null) return { ok: false, failed };
     for (let i = 0; i < checks.length; i++) this.consume(checks[i], now);
     const session = this.sessionState(String(attempt.session));
+    session.touched = now;
     session.counts.set(attempt.tool, (session.counts.get(attempt.tool) ?? 0) + 1);
     for (const label of attempt.labels) session.labels.add(label);
     return { ok: true };
@@ -168,6 +197,27 @@ export class MemoryStore implements LimitStore {
     return { counters: this.counters.size, entries, sessions: this.sessions.size, repeatRuns: this.runs.size };
   }
 
+  /** Whether state last written at `touched` has outlived `sessionTtlMs` (at the store's time). */
+  private expired(touched: number): boolean {
+    return touched <= this.latest - this.sessionTtlMs;
+  }
+
+  /** The session's state, unless it expired (then it is dropped). */
+  private liveSession(session: string): SessionState | undefined {
+    const state = this.sessions.get(session);
+    if (state === undefined || !this.expired(state.touched)) return state;
+    this.sessions.delete(session);
+    return undefined;
+  }
+
+  /** The repeat run of a counter, unless it expired (then it is dropped). */
+  private liveRun(id: string): RepeatRun | undefined {
+    const run = this.runs.get(id);
+    if (run === undefined || !this.expired(run.touched)) return run;
+    this.runs.delete(id);
+    return undefined;
+  }
+
   /** Clamps `now` to the latest time seen and sweeps a few counters. */
   private tick(now: number): number {
     assertTime(now);
@@ -184,10 +234,10 @@ export class MemoryStore implements LimitStore {
   private exceeds(check: LimitCheck, now: number): boolean {
     const id = counterId(check.id, check.key);
     if (check.kind === "repeats") {
-      const run = this.runs.get(id);
+      const run = this.liveRun(id);
       return run !== undefined && run.fingerprint === check.fingerprint && run.length >= check.max;
     }
-    const counter = this.counters.get(id);
+    const counter = this.liveCounter(id);
     const used = counter === undefined ? 0 : counter.sumAt(now);
     switch (check.kind) {
       case "calls":
@@ -201,20 +251,30 @@ export class MemoryStore implements LimitStore {
   private consume(check: LimitCheck, now: number): void {
     if (check.kind === "repeats") {
       const id = counterId(check.id, check.key);
-      const run = this.runs.get(id);
+      const run = this.liveRun(id);
       const fingerprint = check.fingerprint as string;
-      if (run !== undefined && run.fingerprint === fingerprint) run.length++;
-      else this.runs.set(id, { fingerprint, length: 1 });
+      if (run !== undefined && run.fingerprint === fingerprint) {
+        run.length++;
+        run.touched = now;
+      } else this.runs.set(id, { fingerprint, length: 1, touched: now });
       return;
     }
     if (check.amount === 0) return;
     this.counter(check.id, check.key, check.window as number | "session").add(now, check.amount);
   }
 
+  /** The counter `id`, unless it is a `per session` counter whose session state expired (then it is dropped). */
+  private liveCounter(id: string): WindowCounter | undefined {
+    const counter = this.counters.get(id);
+    if (counter === undefined || counter.window !== Infinity || !this.expired(counter.touched)) return counter;
+    this.counters.delete(id);
+    return undefined;
+  }
+
   private counter(limitId: string, key: string, window: number | "session"): WindowCounter {
     const id = counterId(limitId, key);
     const ms = window === "session" ? Infinity : window;
-    let counter = this.counters.get(id);
+    let counter = this.liveCounter(id);
     if (counter === undefined) {
       counter = new WindowCounter(ms);
       this.counters.set(id, counter);
@@ -223,15 +283,18 @@ export class MemoryStore implements LimitStore {
   }
 
   private sessionState(session: string): SessionState {
-    let state = this.sessions.get(session);
+    let state = this.liveSession(session);
     if (state === undefined) {
-      state = { labels: new Set(), counts: new Map() };
+      state = { labels: new Set(), counts: new Map(), touched: this.latest };
       this.sessions.set(session, state);
     }
     return state;
   }
 
-  /** Visits up to `budget` counters round-robin, pruning them and dropping the empty ones. */
+  /**
+   * Visits up to `budget` counters, sessions and repeat runs each, round-robin, pruning counters
+   * and dropping what is empty or expired.
+   */
   private sweep(budget: number): void {
     for (let i = 0; i < budget && this.counters.size > 0; i++) {
       if (this.sweepCursor === null) this.sweepCursor = this.counters.entries();
@@ -241,7 +304,27 @@ export class MemoryStore implements LimitStore {
         continue;
       }
       const [id, counter] = step.value;
-      if (counter.sumAt(this.latest) === 0 && counter.entries === 0) this.counters.delete(id);
+      if (counter.window === Infinity ? this.expired(counter.touched) : counter.sumAt(this.latest) === 0 && counter.entries === 0) {
+        this.counters.delete(id);
+      }
+    }
+    for (let i = 0; i < budget && this.sessions.size > 0; i++) {
+      if (this.sessionCursor === null) this.sessionCursor = this.sessions.entries();
+      const step = this.sessionCursor.next();
+      if (step.done === true) {
+        this.sessionCursor = null;
+        continue;
+      }
+      if (this.expired(step.value[1].touched)) this.sessions.delete(step.value[0]);
+    }
+    for (let i = 0; i < budget && this.runs.size > 0; i++) {
+      if (this.runCursor === null) this.runCursor = this.runs.entries();
+      const step = this.runCursor.next();
+      if (step.done === true) {
+        this.runCursor = null;
+        continue;
+      }
+      if (this.expired(step.value[1].touched)) this.runs.delete(step.value[0]);
     }
   }
 }

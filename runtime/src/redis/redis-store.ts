@@ -17,6 +17,7 @@
  * (`"{agentpolicy}:"`) to keep every key in one slot.
  */
 
+import { DEFAULT_SESSION_TTL_MS } from "../memory-store.js";
 import { assertLimitCheck, assertTime, assertUsageCharge } from "../store.js";
 import type { LimitAttempt, LimitOutcome, LimitStore } from "../store.js";
 import type { LimitCheck, SessionView, UsageCharge } from "../types.js";
@@ -58,7 +59,7 @@ export class RedisStoreError extends Error {
 export const DEFAULT_REDIS_PREFIX = "agentpolicy:";
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 export const DEFAULT_TTL_MARGIN_MS = 60_000;
-export const DEFAULT_SESSION_TTL_MS = 7 * 86_400_000;
+export { DEFAULT_SESSION_TTL_MS };
 /** The longest time to live the store sets (about 31 700 years): `PEXPIRE` wants an integer. */
 const MAX_TTL_MS = 1e15;
 
