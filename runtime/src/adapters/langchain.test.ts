@@ -6,7 +6,8 @@ import { createGuard } from "../guard.js";
 import { shopProgram } from "./test-support.js";
 import type { GuardOptions } from "../guard.js";
 import type { LimitStore } from "../store.js";
-import { guardStructuredTools, policyMiddleware } from "./langchain.js";
+import { Command, MemorySaver } from "@langchain/langgraph";
+import { guardStructuredTools, LANGGRAPH_APPROVER, policyMiddleware } from "./langchain.js";
 
 const program = shopProgram();
 
@@ -63,6 +64,51 @@ describe("policyMiddleware (createAgent)", () => {
     expect(String(byId.get("c3")?.content)).toContain("purchases need a human");
     expect(String(byId.get("c5")?.content)).toContain("search-rate");
     expect(audit.records.map((r) => r.request.callId).sort()).toEqual(["c1", "c2", "c3", "c4", "c5"]);
+  });
+
+  it("with review: \"interrupt\", pauses for a human whose answer settles the review and consumes the limit", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const checkpointer = new MemorySaver();
+    /** One purchase on its own thread: the run pauses at the review and is resumed with `answer`. */
+    const buy = async (sku: string, answer: unknown) => {
+      const model = fakeModel().respond(withUsage([{ name: "buy", args: { sku }, id: `c-${sku}` }], 1, 1)).respond(done());
+      const agent = createAgent({ model, tools: makeTools(ran), checkpointer, middleware: [policyMiddleware(guard, { alias: "inv", review: "interrupt" })] });
+      const config = { configurable: { thread_id: `thread-${sku}` } };
+      const first = (await agent.invoke({ messages: [{ role: "user", content: `buy ${sku}` }] }, config)) as { __interrupt__?: { value: unknown }[]; messages: unknown[] };
+      if (first.__interrupt__ === undefined) return { paused: null, messages: first.messages };
+      const resumed = await agent.invoke(new Command({ resume: answer }), config);
+      return { paused: first.__interrupt__[0]?.value, messages: resumed.messages };
+    };
+
+    const approved = await buy("b1", { approved: true, by: "ops" });
+    expect(approved.paused).toMatchObject({ type: "agentpolicy/review", tool: "inv.buy", toolName: "buy", toolCallId: "c-b1", args: { sku: "b1" } });
+    expect(ran).toEqual(["buy b1"]);
+    expect(audit.records.at(-1)).toMatchObject({ decision: { effect: "allow", review: { approved: true, by: "ops" } } });
+
+    const rejected = await buy("b2", { approved: false, by: "ops", note: "not now" });
+    expect(ran).toEqual(["buy b1"]);
+    expect(String(toolMessages(rejected.messages).at(-1)?.content)).toContain("rejected in review by ops: not now");
+
+    await buy("b3", true);
+    expect(ran).toEqual(["buy b1", "buy b3"]);
+    expect(audit.records.at(-1)).toMatchObject({ decision: { review: { by: LANGGRAPH_APPROVER } } });
+    // `buy-rate` (2 per minute) went to the two approvals: the next purchase is refused without asking
+    const over = await buy("b4", true);
+    expect(over.paused).toBeNull();
+    expect(String(toolMessages(over.messages).at(-1)?.content)).toContain("buy-rate");
+    expect(ran).toEqual(["buy b1", "buy b3"]);
+  });
+
+  it("with review: \"interrupt\" but no checkpointer, a review is an error ToolMessage (fail closed)", async () => {
+    const { guard } = setup();
+    const ran: string[] = [];
+    const model = fakeModel().respond(withUsage([{ name: "buy", args: { sku: "b1" }, id: "c1" }], 1, 1)).respond(done());
+    const agent = createAgent({ model, tools: makeTools(ran), middleware: [policyMiddleware(guard, { alias: "inv", review: "interrupt" })] });
+    const result = await agent.invoke({ messages: [{ role: "user", content: "buy" }] });
+    expect(ran).toEqual([]);
+    expect(toolMessages(result.messages)[0]).toMatchObject({ status: "error" });
+    expect(String(toolMessages(result.messages)[0]?.content)).toContain("purchases need a human");
   });
 
   it("charges usage_metadata of every model response, so a token limit stops tool calls", async () => {

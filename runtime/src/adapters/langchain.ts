@@ -4,8 +4,12 @@
  * - `policyMiddleware(guard)` — agent middleware for `createAgent({ middleware: [...] })`: its
  *   `wrapToolCall` decides every tool call; allow runs the tool, deny (or a review no reviewer
  *   approved) answers the model with an error `ToolMessage` carrying the reason, and the tool never
- *   runs. With the `usage` option its `wrapModelCall` charges every model response's
- *   `usage_metadata` (`input_tokens`, `output_tokens`) to `tokens` and `cost` limits.
+ *   runs. With `review: "interrupt"` a review pauses the run with a LangGraph `interrupt` (the
+ *   agent needs a checkpointer); the value it is resumed with (`new Command({ resume: { approved,
+ *   by?, note? } })`) settles the review (`DecideOptions.approval`): an approval checks and consumes
+ *   the limits again, atomically, and is audited. With the `usage` option its `wrapModelCall`
+ *   charges every model response's `usage_metadata` (`input_tokens`, `output_tokens`) to `tokens`
+ *   and `cost` limits.
  * - `guardStructuredTools(guard, tools)` — for tools used outside `createAgent` (a LangGraph
  *   `ToolNode`, direct `invoke`): each becomes a tool of the same name, description and schema that
  *   decides first and throws `PolicyDenied` when the call may not run.
@@ -16,7 +20,7 @@
 
 import { ToolMessage, createMiddleware, tool as lcTool } from "langchain";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import type { CallIdentity, Guard } from "../guard.js";
+import type { CallIdentity, Guard, ReviewAnswer } from "../guard.js";
 import { decideCall, messageOf, policyToolName, tokenCount } from "./common.js";
 import type { ToolNaming } from "./common.js";
 
@@ -56,7 +60,29 @@ export interface PolicyMiddlewareOptions extends LangChainGuardOptions {
   readonly onUsageError?: "throw" | "ignore";
   /** The middleware's name; default `"agentpolicy"`. */
   readonly name?: string;
+  /**
+   * What a `review` the guard's reviewer did not settle becomes: `"deny"` (default: an error
+   * `ToolMessage`), or `"interrupt"`: the run pauses with a LangGraph `interrupt` whose value is a
+   * `PolicyReviewRequest`, and the human's answer it is resumed with settles the review. Needs
+   * `@langchain/langgraph` (a dependency of `langchain`) and a checkpointer on the agent.
+   */
+  readonly review?: "deny" | "interrupt";
 }
+
+/** The value of the interrupt a `review` raises (`review: "interrupt"`). */
+export interface PolicyReviewRequest {
+  readonly type: "agentpolicy/review";
+  /** The policy's tool name, and LangChain's. */
+  readonly tool: string;
+  readonly toolName: string;
+  readonly toolCallId: string;
+  readonly args: unknown;
+  /** Why the policy wants a human. */
+  readonly reason: string;
+}
+
+/** Who approved, when the resume value names nobody. */
+export const LANGGRAPH_APPROVER = "human (LangGraph interrupt)";
 
 /** A `createAgent` middleware enforcing `guard` on every tool call (and charging usage when asked). */
 export function policyMiddleware(guard: Guard, options: PolicyMiddlewareOptions = {}): ReturnType<typeof createMiddleware> {
@@ -74,6 +100,33 @@ export function policyMiddleware(guard: Guard, options: PolicyMiddlewareOptions 
         identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
       });
       if (verdict.effect === "allow") return handler(request);
+      if (verdict.effect === "review" && options.review === "interrupt") {
+        let answer: ReviewAnswer;
+        try {
+          answer = await askThroughInterrupt({
+            type: "agentpolicy/review",
+            tool: safePolicyName(toolCall.name, options),
+            toolName: toolCall.name,
+            toolCallId: callId,
+            args: toolCall.args,
+            reason: verdict.reason,
+          });
+        } catch (error) {
+          if (await isInterrupt(error)) throw error; // pauses the run for the human
+          const reason = `${verdict.reason} (the review could not be asked: ${messageOf(error)})`;
+          return new ToolMessage({ content: reason, tool_call_id: callId, name: toolCall.name, status: "error" });
+        }
+        const settled = await decideCall(guard, {
+          name: toolCall.name,
+          args: toolCall.args,
+          naming: options,
+          callId,
+          identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
+          approval: answer,
+        });
+        if (settled.effect === "allow") return handler(request);
+        return new ToolMessage({ content: settled.reason, tool_call_id: callId, name: toolCall.name, status: "error" });
+      }
       return new ToolMessage({ content: verdict.reason, tool_call_id: callId, name: toolCall.name, status: "error" });
     },
     ...(options.usage === undefined
@@ -144,6 +197,43 @@ export function guardStructuredTools<T extends StructuredToolInterface>(guard: G
     );
     return guarded as unknown as T;
   });
+}
+
+/**
+ * Raises a LangGraph interrupt with `request` and returns the review answer the run was resumed
+ * with: `{ approved: boolean, by?: string, note?: string }` (or a bare boolean); anything else is
+ * passed on as it is, and the guard denies it as a malformed answer. The interrupt itself (thrown
+ * to pause the run) propagates.
+ */
+async function askThroughInterrupt(request: PolicyReviewRequest): Promise<ReviewAnswer> {
+  const { interrupt } = (await import("@langchain/langgraph")) as { interrupt: (value: unknown) => unknown };
+  const value = interrupt(request);
+  if (typeof value === "boolean") return { approved: value, by: LANGGRAPH_APPROVER };
+  if (value !== null && typeof value === "object" && typeof (value as { approved?: unknown }).approved === "boolean") {
+    const v = value as { approved: boolean; by?: unknown; note?: unknown };
+    const by = typeof v.by === "string" && v.by !== "" ? v.by : LANGGRAPH_APPROVER;
+    return typeof v.note === "string" ? { approved: v.approved, by, note: v.note } : { approved: v.approved, by };
+  }
+  return value as ReviewAnswer;
+}
+
+/** Whether `error` is LangGraph's interrupt (the signal that pauses a run), which must propagate. */
+async function isInterrupt(error: unknown): Promise<boolean> {
+  try {
+    const { isGraphInterrupt } = (await import("@langchain/langgraph")) as { isGraphInterrupt: (e: unknown) => boolean };
+    return isGraphInterrupt(error);
+  } catch {
+    return false;
+  }
+}
+
+/** The policy's name of a tool, or LangChain's when the mapping fails (the decision already failed closed then). */
+function safePolicyName(name: string, naming: ToolNaming): string {
+  try {
+    return policyToolName(name, naming);
+  } catch {
+    return name;
+  }
 }
 
 function identityOf(
