@@ -296,37 +296,35 @@ export class MemoryStore implements LimitStore {
    * and dropping what is empty or expired.
    */
   private sweep(budget: number): void {
-    for (let i = 0; i < budget && this.counters.size > 0; i++) {
-      if (this.sweepCursor === null) this.sweepCursor = this.counters.entries();
-      const step = this.sweepCursor.next();
-      if (step.done === true) {
-        this.sweepCursor = null;
-        continue;
-      }
-      const [id, counter] = step.value;
-      if (counter.window === Infinity ? this.expired(counter.touched) : counter.sumAt(this.latest) === 0 && counter.entries === 0) {
-        this.counters.delete(id);
-      }
-    }
-    for (let i = 0; i < budget && this.sessions.size > 0; i++) {
-      if (this.sessionCursor === null) this.sessionCursor = this.sessions.entries();
-      const step = this.sessionCursor.next();
-      if (step.done === true) {
-        this.sessionCursor = null;
-        continue;
-      }
-      if (this.expired(step.value[1].touched)) this.sessions.delete(step.value[0]);
-    }
-    for (let i = 0; i < budget && this.runs.size > 0; i++) {
-      if (this.runCursor === null) this.runCursor = this.runs.entries();
-      const step = this.runCursor.next();
-      if (step.done === true) {
-        this.runCursor = null;
-        continue;
-      }
-      if (this.expired(step.value[1].touched)) this.runs.delete(step.value[0]);
-    }
+    this.sweepCursor = sweepSome(this.counters, this.sweepCursor, budget, (counter) =>
+      counter.window === Infinity ? this.expired(counter.touched) : counter.sumAt(this.latest) === 0 && counter.entries === 0,
+    );
+    this.sessionCursor = sweepSome(this.sessions, this.sessionCursor, budget, (state) => this.expired(state.touched));
+    this.runCursor = sweepSome(this.runs, this.runCursor, budget, (run) => this.expired(run.touched));
   }
+}
+
+/**
+ * Visits up to `budget` entries of `map` from `cursor` (starting over at the end), deleting those
+ * `drop` says to; returns where to go on next time.
+ */
+function sweepSome<V>(
+  map: Map<string, V>,
+  cursor: Iterator<[string, V]> | null,
+  budget: number,
+  drop: (value: V) => boolean,
+): Iterator<[string, V]> | null {
+  let at = cursor;
+  for (let i = 0; i < budget && map.size > 0; i++) {
+    at ??= map.entries();
+    const step = at.next();
+    if (step.done === true) {
+      at = null;
+      continue;
+    }
+    if (drop(step.value[1])) map.delete(step.value[0]);
+  }
+  return at;
 }
 
 /**

@@ -92,13 +92,17 @@ export function policyMiddleware(guard: Guard, options: PolicyMiddlewareOptions 
       const toolCall = request.toolCall;
       const callId = typeof toolCall.id === "string" ? toolCall.id : "";
       const runtime = (request.runtime ?? {}) as LangChainRuntimeLike;
-      const verdict = await decideCall(guard, {
-        name: toolCall.name,
-        args: toolCall.args,
-        naming: options,
-        callId,
-        identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
-      });
+      /** The call decided; with a human's `approval`, which settles a review. */
+      const decide = (approval?: ReviewAnswer) =>
+        decideCall(guard, {
+          name: toolCall.name,
+          args: toolCall.args,
+          naming: options,
+          callId,
+          identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
+          ...(approval === undefined ? {} : { approval }),
+        });
+      const verdict = await decide();
       if (verdict.effect === "allow") return handler(request);
       if (verdict.effect === "review" && options.review === "interrupt") {
         let answer: ReviewAnswer;
@@ -116,14 +120,7 @@ export function policyMiddleware(guard: Guard, options: PolicyMiddlewareOptions 
           const reason = `${verdict.reason} (the review could not be asked: ${messageOf(error)})`;
           return new ToolMessage({ content: reason, tool_call_id: callId, name: toolCall.name, status: "error" });
         }
-        const settled = await decideCall(guard, {
-          name: toolCall.name,
-          args: toolCall.args,
-          naming: options,
-          callId,
-          identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
-          approval: answer,
-        });
+        const settled = await decide(answer);
         if (settled.effect === "allow") return handler(request);
         return new ToolMessage({ content: settled.reason, tool_call_id: callId, name: toolCall.name, status: "error" });
       }

@@ -94,16 +94,20 @@ class AgentsPolicy {
 
   /** The call decided again with the SDK's human approval, which settles its `review`. */
   settle(runContext: unknown, call: AgentsToolCall): Promise<CallVerdict> {
+    return this.decideWith(runContext, call, { approved: true, by: AGENTS_SDK_APPROVER });
+  }
+
+  /** The call decided through the guard; with a human's `approval`, which settles a review. */
+  private decideWith(runContext: unknown, call: AgentsToolCall, approval?: ReviewAnswer): Promise<CallVerdict> {
     const identity = this.options.identity;
     const userContext = contextOf(runContext);
-    const approval: ReviewAnswer = { approved: true, by: AGENTS_SDK_APPROVER };
     return decideCall(this.guard, {
       name: call.toolName,
       args: call.args,
       naming: this.options,
       callId: call.callId,
       identity: () => (typeof identity === "function" ? identity(call, userContext) : identity),
-      approval,
+      ...(approval === undefined ? {} : { approval }),
     });
   }
 
@@ -121,14 +125,7 @@ class AgentsPolicy {
         return { effect: "deny", reason, decision: null };
       }
     }
-    const identity = this.options.identity;
-    return decideCall(this.guard, {
-      name: call.toolName,
-      args: call.args,
-      naming: this.options,
-      callId: call.callId,
-      identity: () => (typeof identity === "function" ? identity(call, userContext) : identity),
-    });
+    return this.decideWith(runContext, call);
   }
 
   guardrail(): ToolInputGuardrailDefinition {
