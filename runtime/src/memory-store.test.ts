@@ -242,29 +242,30 @@ describe("MemoryStore", () => {
   });
 });
 
+const checkArb = fc.oneof(
+  fc.record({ max: fc.integer({ min: 0, max: 3 }), window: fc.constantFrom(500, 1_000, "session" as const), key: fc.constantFrom("k1", "k2") }).map(
+    ({ max, window, key }): LimitCheck => ({ ...calls(max, window, key) }),
+  ),
+  fc.record({ max: fc.integer({ min: 0, max: 100 }), amount: fc.constantFrom(0, 30, 60) }).map(({ max, amount }) => cost(max, amount)),
+  fc.integer({ min: 0, max: 50 }).map((max) => tokens(max)),
+  fc.record({ max: fc.integer({ min: 1, max: 2 }), fp: fc.constantFrom("A", "B") }).map(({ max, fp }) => repeats(max, fp)),
+);
+const opArb = fc.record({
+  op: fc.constantFrom("admit", "admit", "check", "charge"),
+  dt: fc.constantFrom(0, 250, 500, -250),
+  checks: fc.array(checkArb, { maxLength: 3 }),
+  session: fc.constantFrom("s", "t"),
+  tool: fc.constantFrom("a.x", "a.y"),
+  labels: fc.subarray(["L1", "L2"]),
+  amount: fc.constantFrom(0, 10, 40),
+});
+const view = (v: SessionView) => ({
+  labels: [...v.labels].sort(),
+  counts: (v.counts instanceof Map ? [...v.counts] : Object.entries(v.counts)).sort(),
+});
+
 describe("MemoryStore: the synchronous twins", () => {
   it("answer as the async methods do, on any sequence of operations", async () => {
-    const checkArb = fc.oneof(
-      fc.record({ max: fc.integer({ min: 0, max: 3 }), window: fc.constantFrom(500, 1_000, "session" as const), key: fc.constantFrom("k1", "k2") }).map(
-        ({ max, window, key }): LimitCheck => ({ ...calls(max, window, key) }),
-      ),
-      fc.record({ max: fc.integer({ min: 0, max: 100 }), amount: fc.constantFrom(0, 30, 60) }).map(({ max, amount }) => cost(max, amount)),
-      fc.integer({ min: 0, max: 50 }).map((max) => tokens(max)),
-      fc.record({ max: fc.integer({ min: 1, max: 2 }), fp: fc.constantFrom("A", "B") }).map(({ max, fp }) => repeats(max, fp)),
-    );
-    const opArb = fc.record({
-      op: fc.constantFrom("admit", "admit", "check", "charge"),
-      dt: fc.constantFrom(0, 250, 500, -250),
-      checks: fc.array(checkArb, { maxLength: 3 }),
-      session: fc.constantFrom("s", "t"),
-      tool: fc.constantFrom("a.x", "a.y"),
-      labels: fc.subarray(["L1", "L2"]),
-      amount: fc.constantFrom(0, 10, 40),
-    });
-    const view = (v: SessionView) => ({
-      labels: [...v.labels].sort(),
-      counts: (v.counts instanceof Map ? [...v.counts] : Object.entries(v.counts)).sort(),
-    });
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
         const viaAsync = new MemoryStore();
@@ -339,5 +340,39 @@ describe("synchronousMemoryStore", () => {
       charge: (c, n) => plain.charge(c, n),
     };
     expect(synchronousMemoryStore(delegating)).toBeNull();
+  });
+});
+
+describe("MemoryStore: snapshots", () => {
+  it("a store restored from its snapshot (through JSON) answers every later operation alike", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 30 }), fc.array(opArb, { maxLength: 30 }), fc.constantFrom(Infinity, 2_000), async (before, after, ttl) => {
+        const original = new MemoryStore({ sessionTtlMs: ttl });
+        let now = 10_000;
+        const apply = (store: MemoryStore, op: (typeof before)[number], at: number) => {
+          if (op.op === "charge") {
+            store.chargeSync([{ id: "tokens", kind: "tokens", key: "agent:r", window: 1_000, amount: op.amount }], at);
+            return null;
+          }
+          const a: LimitAttempt = { checks: op.checks, session: op.session, tool: op.tool, labels: op.labels, now: at };
+          return op.op === "admit" ? store.admitSync(a) : store.checkSync(a);
+        };
+        for (const op of before) apply(original, op, (now += op.dt));
+        const restored = MemoryStore.fromSnapshot(JSON.parse(JSON.stringify(original.snapshot())), { sessionTtlMs: ttl });
+        for (const op of after) {
+          now += op.dt;
+          expect(apply(restored, op, now)).toEqual(apply(original, op, now));
+          for (const session of ["s", "t"]) expect(view(restored.peekSession(session))).toEqual(view(original.peekSession(session)));
+        }
+        expect(restored.snapshot()).toEqual(original.snapshot());
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("refuses what is not a snapshot", () => {
+    for (const bad of [null, 1, {}, { version: 2 }, { version: 1, latest: null, counters: [["x", -1, null, []]], runs: [], sessions: [] }, { version: 1, latest: null, counters: [["x", 10, null, [[5, 1], [4, 1]]]], runs: [], sessions: [] }, { version: 1, latest: "now", counters: [], runs: [], sessions: [] }]) {
+      expect(() => MemoryStore.fromSnapshot(bad)).toThrow(TypeError);
+    }
   });
 });

@@ -73,6 +73,13 @@ class WindowCounter {
   get entries(): number {
     return this.times.length - this.head;
   }
+
+  /** The live entries, oldest first, as `[time, amount]` pairs. */
+  liveEntries(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = this.head; i < this.times.length; i++) out.push([this.times[i], this.amounts[i]]);
+    return out;
+  }
 }
 
 interface RepeatRun {
@@ -96,6 +103,22 @@ export interface MemoryStoreOptions {
    * keeps it as long as the store.
    */
   readonly sessionTtlMs?: number;
+}
+
+/**
+ * A `MemoryStore`'s state as plain JSON (`MemoryStore.snapshot`, `MemoryStore.fromSnapshot`):
+ * restored, it answers every operation exactly as the store it was taken from. Times are the
+ * store's clock; `null` stands for "never" (before any operation).
+ */
+export interface MemoryStoreSnapshot {
+  readonly version: 1;
+  readonly latest: number | null;
+  /** `[counter id, window ms or "session", last write, [time, amount][] oldest first]`. */
+  readonly counters: readonly (readonly [string, number | "session", number | null, readonly (readonly [number, number])[]])[];
+  /** `[counter id, fingerprint, run length, last write]`. */
+  readonly runs: readonly (readonly [string, string, number, number])[];
+  /** `[session id, labels, [tool, allowed calls][], last write]`. */
+  readonly sessions: readonly (readonly [string, readonly string[], readonly (readonly [string, number])[], number])[];
 }
 
 /** The default `sessionTtlMs` of both stores: 7 days. */
@@ -190,6 +213,75 @@ export class MemoryStore implements LimitStore {
   }
 
   async close(): Promise<void> {}
+
+  /** The store's state as JSON-ready data (what has expired left out). */
+  snapshot(): MemoryStoreSnapshot {
+    const never = (t: number): number | null => (Number.isFinite(t) ? t : null);
+    const counters: [string, number | "session", number | null, [number, number][]][] = [];
+    for (const [id, counter] of this.counters) {
+      if (this.liveCounter(id) === undefined) continue;
+      const entries = counter.window === Infinity ? counter.liveEntries() : (counter.sumAt(this.latest), counter.liveEntries());
+      if (entries.length > 0) counters.push([id, counter.window === Infinity ? "session" : counter.window, never(counter.touched), entries]);
+    }
+    const runs: [string, string, number, number][] = [];
+    for (const id of [...this.runs.keys()]) {
+      const run = this.liveRun(id);
+      if (run !== undefined) runs.push([id, run.fingerprint, run.length, run.touched]);
+    }
+    const sessions: [string, string[], [string, number][], number][] = [];
+    for (const id of [...this.sessions.keys()]) {
+      const state = this.liveSession(id);
+      if (state !== undefined) sessions.push([id, [...state.labels], [...state.counts], state.touched]);
+    }
+    return { version: 1, latest: never(this.latest), counters, runs, sessions };
+  }
+
+  /** A store in the state `snapshot` describes. Throws `TypeError` on anything that is not a snapshot. */
+  static fromSnapshot(snapshot: unknown, options: MemoryStoreOptions = {}): MemoryStore {
+    const bad = (what: string): never => {
+      throw new TypeError(`not a MemoryStore snapshot: ${what}`);
+    };
+    const s = snapshot as Partial<MemoryStoreSnapshot> | null;
+    if (s === null || typeof s !== "object" || s.version !== 1) bad("no `version: 1`");
+    const snap = s as MemoryStoreSnapshot;
+    const time = (t: unknown, what: string): number => (typeof t === "number" && Number.isFinite(t) ? t : bad(`${what} is not a finite time`));
+    const store = new MemoryStore(options);
+    if (snap.latest !== null) store.latest = time(snap.latest, "`latest`");
+    if (!Array.isArray(snap.counters) || !Array.isArray(snap.runs) || !Array.isArray(snap.sessions)) bad("`counters`, `runs` or `sessions` is not a list");
+    for (const c of snap.counters) {
+      if (!Array.isArray(c) || typeof c[0] !== "string" || !Array.isArray(c[3])) bad("a counter is not [id, window, last write, entries]");
+      const window = c[1] === "session" ? Infinity : typeof c[1] === "number" && c[1] >= 0 ? c[1] : bad(`counter ${JSON.stringify(c[0])} has no window`);
+      const counter = new WindowCounter(window);
+      let previous = -Infinity;
+      for (const entry of c[3]) {
+        const [t, amount] = Array.isArray(entry) ? entry : bad(`counter ${JSON.stringify(c[0])} has an entry that is not [time, amount]`);
+        const at = time(t, "an entry's time");
+        if (at < previous || typeof amount !== "number" || !Number.isFinite(amount) || amount < 0) bad(`counter ${JSON.stringify(c[0])} has entries out of order or without an amount`);
+        previous = at;
+        counter.add(at, amount);
+      }
+      counter.touched = c[2] === null ? -Infinity : time(c[2], "a counter's last write");
+      store.counters.set(c[0], counter);
+    }
+    for (const r of snap.runs) {
+      if (!Array.isArray(r) || typeof r[0] !== "string" || typeof r[1] !== "string" || !Number.isInteger(r[2]) || (r[2] as number) < 1) {
+        bad("a repeat run is not [id, fingerprint, length, last write]");
+      }
+      store.runs.set(r[0], { fingerprint: r[1], length: r[2], touched: time(r[3], "a run's last write") });
+    }
+    for (const x of snap.sessions) {
+      if (!Array.isArray(x) || typeof x[0] !== "string" || !Array.isArray(x[1]) || !Array.isArray(x[2])) bad("a session is not [id, labels, counts, last write]");
+      const labels = new Set<string>();
+      for (const label of x[1]) labels.add(typeof label === "string" ? label : bad(`session ${JSON.stringify(x[0])} has a label that is not a string`));
+      const counts = new Map<string, number>();
+      for (const pair of x[2]) {
+        if (!Array.isArray(pair) || typeof pair[0] !== "string" || !Number.isInteger(pair[1]) || (pair[1] as number) < 0) bad(`session ${JSON.stringify(x[0])} has a count that is not [tool, calls]`);
+        counts.set(pair[0], pair[1]);
+      }
+      store.sessions.set(x[0], { labels, counts, touched: time(x[3], "a session's last write") });
+    }
+    return store;
+  }
 
   stats(): MemoryStoreStats {
     let entries = 0;

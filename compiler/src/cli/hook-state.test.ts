@@ -61,4 +61,33 @@ describe("withHookState", () => {
     writeFileSync(file, "{nope\n");
     await expect(withHookState(file, (store) => createGuard(p, { store }).decide({ agent: "a", tool: "t.send" }))).rejects.toThrow(/not JSON/);
   });
+
+  it("rewrites a long journal as one snapshot, and limits and labels carry on across it", async () => {
+    const p = await program();
+    const file = join(mkdtempSync(join(tmpdir(), "agentpolicy-state-")), "state.jsonl");
+    const lines = () => readFileSync(file, "utf8").trim().split("\n");
+    const run = (tool: string, n = 0, session = "s") =>
+      withHookState(file, (store) => createGuard(p, { store }).decide({ agent: "a", tool, args: tool === "t.read" ? { n } : {}, session }), { compactAfter: 3 });
+    for (let i = 0; i < 3; i++) expect((await run("t.send", 0, `other-${i}`)).effect).toBe("allow");
+    expect(lines()).toHaveLength(3);
+    expect((await run("t.read", 1)).effect).toBe("allow"); // the fourth entry: compacted
+    expect(lines()).toHaveLength(1);
+    expect(JSON.parse(lines()[0])).toMatchObject({ kind: "snapshot", store: { version: 1 } });
+    for (let i = 2; i <= 3; i++) expect((await run("t.read", i)).effect).toBe("allow");
+    expect(await run("t.read", 9)).toMatchObject({ effect: "deny", rules: ["reads"] });
+    expect(await run("t.send")).toMatchObject({ effect: "deny", rules: ["a/deny/t.send"] }); // `seen` survived
+    expect(lines().length).toBeLessThanOrEqual(3);
+  });
+
+  it("refuses a snapshot that is not the first entry, or not a snapshot", async () => {
+    const p = await program();
+    const dir = mkdtempSync(join(tmpdir(), "agentpolicy-state-"));
+    const decide = (file: string) => withHookState(file, (store) => createGuard(p, { store }).decide({ agent: "a", tool: "t.send" }));
+    const late = join(dir, "late.jsonl");
+    writeFileSync(late, `{"kind":"charge","charges":[],"now":1}\n{"kind":"snapshot","store":{"version":1,"latest":null,"counters":[],"runs":[],"sessions":[]}}\n`);
+    await expect(decide(late)).rejects.toThrow(/only be the first entry/);
+    const broken = join(dir, "broken.jsonl");
+    writeFileSync(broken, `{"kind":"snapshot","store":{"version":7}}\n`);
+    await expect(decide(broken)).rejects.toThrow(/broken.jsonl:1: not a MemoryStore snapshot/);
+  });
 });

@@ -1,19 +1,28 @@
 /**
  * `hook --state FILE`: limits and session labels kept across hook runs (each run is a fresh
  * process). The file is a JSON Lines journal of what changed the limit store — every admitted call
- * (`LimitStore.admit` that succeeded) and every usage charge — and a run rebuilds the exact store
- * by replaying the journal into a fresh `MemoryStore`, decides, and appends what it changed.
+ * (`LimitStore.admit` that succeeded) and every usage charge — after an optional first line that
+ * is a snapshot of the store (`MemoryStore.snapshot`). A run rebuilds the exact store by restoring
+ * the snapshot and replaying the rest into it, decides, and appends what it changed; once the
+ * journal is longer than `COMPACT_AFTER` lines, the run rewrites it as the snapshot alone (written
+ * beside it, then renamed over it), so the file holds the live state, not the whole history.
  *
- * INVARIANT: replaying the same admits and charges in the same order into an empty `MemoryStore`
- * reproduces its state exactly (the store is deterministic), so a replayed admit succeeds again.
- * A run holds `FILE.lock` (created exclusively) from reading to appending, so concurrent hooks
- * are serialized; a lock older than `STALE_LOCK_MS` is taken over. The journal only grows: delete
- * it to reset every limit and label.
+ * INVARIANT: replaying the same admits and charges in the same order into the same store
+ * reproduces its state exactly (the store is deterministic, and a restored snapshot answers as the
+ * store it was taken from), so a replayed admit succeeds again. A run holds `FILE.lock` (created
+ * exclusively) from reading to writing, so concurrent hooks are serialized; a lock older than
+ * `STALE_LOCK_MS` is taken over. Delete the file to reset every limit and label.
  */
-import { appendFileSync, openSync, closeSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { MemoryStore, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type UsageCharge } from "@agentpolicy/runtime";
 
-type JournalEntry = { readonly kind: "admit"; readonly attempt: LimitAttempt } | { readonly kind: "charge"; readonly charges: readonly UsageCharge[]; readonly now: number };
+type JournalEntry =
+  | { readonly kind: "admit"; readonly attempt: LimitAttempt }
+  | { readonly kind: "charge"; readonly charges: readonly UsageCharge[]; readonly now: number }
+  | { readonly kind: "snapshot"; readonly store: unknown };
+
+/** A journal longer than this many lines is rewritten as one snapshot (unless told otherwise). */
+export const COMPACT_AFTER = 500;
 
 /** How long a run waits for the lock. */
 const LOCK_WAIT_MS = 10_000;
@@ -21,11 +30,16 @@ const LOCK_WAIT_MS = 10_000;
 const STALE_LOCK_MS = 60_000;
 
 /** Runs `fn` with the store the journal at `file` describes, then appends what `fn` changed. Throws on I/O or a corrupt journal. */
-export async function withHookState<T>(file: string, fn: (store: LimitStore) => Promise<T>): Promise<T> {
+export async function withHookState<T>(
+  file: string,
+  fn: (store: LimitStore) => Promise<T>,
+  options: { readonly compactAfter?: number } = {},
+): Promise<T> {
+  const compactAfter = options.compactAfter ?? COMPACT_AFTER;
   const lock = `${file}.lock`;
   await acquire(lock);
   try {
-    const store = new MemoryStore();
+    let store = new MemoryStore();
     let text = "";
     try {
       text = readFileSync(file, "utf8");
@@ -33,11 +47,20 @@ export async function withHookState<T>(file: string, fn: (store: LimitStore) => 
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
     const lines = text.split("\n");
+    let kept = 0;
     for (let i = 0; i < lines.length; i++) {
       if (lines[i].trim() === "") continue;
       const entry = parseEntry(lines[i], i + 1, file);
-      if (entry.kind === "charge") await store.charge(entry.charges, entry.now);
+      if (entry.kind === "snapshot") {
+        if (kept > 0) throw new Error(`${file}:${i + 1}: a snapshot may only be the first entry`);
+        try {
+          store = MemoryStore.fromSnapshot(entry.store);
+        } catch (e) {
+          throw new Error(`${file}:${i + 1}: ${(e as Error).message}`);
+        }
+      } else if (entry.kind === "charge") await store.charge(entry.charges, entry.now);
       else if (!(await store.admit(entry.attempt)).ok) throw new Error(`${file}:${i + 1}: the journal does not replay (was it edited?)`);
+      kept++;
     }
     const journal: JournalEntry[] = [];
     const recording: LimitStore = {
@@ -54,7 +77,11 @@ export async function withHookState<T>(file: string, fn: (store: LimitStore) => 
       },
     };
     const result = await fn(recording);
-    if (journal.length > 0) appendFileSync(file, journal.map((e) => `${JSON.stringify(e)}\n`).join(""), { mode: 0o600 });
+    if (journal.length > 0 && kept + journal.length > compactAfter) {
+      const partial = `${file}.${process.pid}.tmp`;
+      writeFileSync(partial, `${JSON.stringify({ kind: "snapshot", store: store.snapshot() })}\n`, { mode: 0o600 });
+      renameSync(partial, file);
+    } else if (journal.length > 0) appendFileSync(file, journal.map((e) => `${JSON.stringify(e)}\n`).join(""), { mode: 0o600 });
     return result;
   } finally {
     try {
@@ -75,6 +102,7 @@ function parseEntry(line: string, n: number, file: string): JournalEntry {
   const e = v as Partial<Record<string, unknown>> | null;
   if (e !== null && typeof e === "object" && e.kind === "admit" && typeof e.attempt === "object" && e.attempt !== null) return e as unknown as JournalEntry;
   if (e !== null && typeof e === "object" && e.kind === "charge" && Array.isArray(e.charges) && typeof e.now === "number") return e as unknown as JournalEntry;
+  if (e !== null && typeof e === "object" && e.kind === "snapshot" && typeof e.store === "object" && e.store !== null) return e as unknown as JournalEntry;
   throw new Error(`${file}:${n}: not a journal entry`);
 }
 
