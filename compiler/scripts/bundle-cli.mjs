@@ -7,7 +7,8 @@
 // loaded when it runs. Left out of the bundle, and loaded from node_modules as before:
 // `@agentpolicy/runtime` (a generated guard imports it too, and there must be one copy of its
 // classes), and the heavy dependencies only some commands load (ts-morph and Prettier for
-// `compile`, fast-check for `test`, the MCP SDK for `mcp-proxy` and `manifest pull`, zod).
+// `compile`, fast-check for `test`, the MCP SDK for `mcp-proxy` and `manifest pull`, zod, and
+// redis for `--redis`).
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,7 +27,7 @@ await build({
   target: "node20",
   // jsonc-parser's `main` is a UMD build esbuild cannot follow; its `module` is plain ESM
   mainFields: ["module", "main"],
-  external: ["@agentpolicy/runtime", "ts-morph", "prettier", "fast-check", "@modelcontextprotocol/sdk", "zod"],
+  external: ["@agentpolicy/runtime", "ts-morph", "prettier", "fast-check", "@modelcontextprotocol/sdk", "zod", "redis"],
   // CommonJS dependencies (commander) `require` Node's built-ins
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   // `load.ts` reads jsonc-parser's default export when there is one (the CommonJS build), else the namespace

@@ -1,11 +1,11 @@
 /**
  * What the long-running and protocol commands (`mcp-proxy`, `serve`, `hook`) share: loading a
- * policy into a running program, the `--context JSON|@FILE` option, the audit sink, and the
- * wording of a decision for people and agents.
+ * policy into a running program, the `--context JSON|@FILE` option, the limit store (`--redis`),
+ * the audit sink, and the wording of a decision for people and agents.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { FileAuditSink, type Decision, type PolicyProgram } from "@agentpolicy/runtime";
+import { FileAuditSink, MemoryStore, type Decision, type LimitStore, type PolicyProgram } from "@agentpolicy/runtime";
 import { loadProgram, type Engine } from "../guard-loader.js";
 import { checkFile, type CheckedPolicy } from "../program.js";
 import { ExitCode, type Io, renderDiagnostics } from "./io.js";
@@ -65,6 +65,42 @@ export function parseContextOption(value: string | undefined, cwd: string): Cont
     return { ok: false, error: "--context must be a JSON object" };
   }
   return { ok: true, context: parsed };
+}
+
+/** The `--redis URL [--redis-prefix P]` options of the commands that keep limits. */
+export interface StoreOptions {
+  readonly redis?: string;
+  readonly redisPrefix?: string;
+}
+
+export type OpenedStore = { readonly ok: true; readonly store: LimitStore & { close(): Promise<void> } } | { readonly ok: false; readonly error: string };
+
+/**
+ * The limit store of a command: with `--redis URL`, a `RedisStore` (every process given the same
+ * URL and prefix shares one set of limits and session labels; it connects on first use, and a
+ * Redis that cannot be reached makes each decision a deny naming Redis); else a `MemoryStore` of
+ * this process. A URL that is not `redis://` or `rediss://`, or a missing `redis` package, is an
+ * error to report as a usage error. Never throws.
+ */
+export async function openStore(options: StoreOptions): Promise<OpenedStore> {
+  if (options.redis === undefined) {
+    if (options.redisPrefix !== undefined) return { ok: false, error: "--redis-prefix goes with --redis" };
+    return { ok: true, store: new MemoryStore() };
+  }
+  let url: URL;
+  try {
+    url = new URL(options.redis);
+  } catch {
+    return { ok: false, error: `--redis ${options.redis} is not a URL (redis://HOST:PORT or rediss://...)` };
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") return { ok: false, error: `--redis wants a redis:// or rediss:// URL, not ${url.protocol}//` };
+  try {
+    await import("redis");
+  } catch {
+    return { ok: false, error: "--redis needs the `redis` package (npm install redis)" };
+  }
+  const { RedisStore } = await import("@agentpolicy/runtime/redis");
+  return { ok: true, store: new RedisStore({ url: options.redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) }) };
 }
 
 /** A hash-chained JSON Lines audit sink at `file` (relative to `cwd`), or none. */

@@ -1,6 +1,6 @@
 /**
  * `agentpolicy hook --policy FILE --agent ID [--context JSON|@FILE] [--alias-map SERVER=ALIAS,...]
- *   [--builtin-alias ALIAS] [--audit LOG] [--state FILE] [--engine interpreter|compiled]`
+ *   [--builtin-alias ALIAS] [--audit LOG] [--state FILE | --redis URL [--redis-prefix P]] [--engine interpreter|compiled]`
  *
  * A coding agent's PreToolUse hook (Claude Code's shape). Reads one call as JSON on standard input:
  *   {"session_id", "hook_event_name": "PreToolUse", "tool_name", "tool_input", "tool_use_id", ...}
@@ -19,18 +19,20 @@
  *
  * Each run is a fresh process: limits (`calls`, `tokens`, `cost`, `repeats`) and session labels are
  * NOT kept across calls, unless `--state FILE` names a journal that carries them from run to run
- * (`hook-state.ts`; runs holding it are serialized). `--audit` appends to a hash-chained log across
- * runs (one writer at a time; with `--state` the state's lock serializes the writers).
+ * (`hook-state.ts`; runs holding it are serialized) or `--redis URL` keeps them in Redis (shared
+ * with every other hook, `serve` and `mcp-proxy` given the same URL and prefix). `--audit` appends
+ * to a hash-chained log across runs (one writer at a time; with `--state` the state's lock
+ * serializes the writers).
  */
 import type { Readable } from "node:stream";
 import { resolve } from "node:path";
 import { createGuard, type Decision, type LimitStore, type ToolRequest } from "@agentpolicy/runtime";
 import type { Engine } from "../guard-loader.js";
-import { errorText, loadPolicyProgram, openAudit, parseContextOption, reasonText } from "./guard-setup.js";
+import { errorText, loadPolicyProgram, openAudit, openStore, parseContextOption, reasonText, type StoreOptions } from "./guard-setup.js";
 import { withHookState } from "./hook-state.js";
 import { ExitCode, type Io } from "./io.js";
 
-export interface HookOptions {
+export interface HookOptions extends StoreOptions {
   readonly policy: string;
   readonly agent: string;
   /** `JSON` or `@FILE`. */
@@ -72,6 +74,10 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
     io.err(`agentpolicy hook: ${aliases.error}`);
     return ExitCode.usage;
   }
+  if (options.state !== undefined && options.redis !== undefined) {
+    io.err("agentpolicy hook: give --state or --redis, not both");
+    return ExitCode.usage;
+  }
   const builtin = options.builtinAlias ?? DEFAULT_BUILTIN_ALIAS;
   const context = parseContextOption(options.context, io.cwd);
   if (!context.ok) return answer("deny", `agentpolicy hook: ${context.error}`);
@@ -104,10 +110,23 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
     return decision;
   };
   let decision: Decision;
-  try {
-    decision = options.state === undefined ? await decide() : await withHookState(resolve(io.cwd, options.state), decide);
-  } catch (e) {
-    return answer("deny", `agentpolicy hook: --state ${options.state ?? ""}: ${errorText(e)}`);
+  if (options.redis !== undefined) {
+    const opened = await openStore(options);
+    if (!opened.ok) {
+      io.err(`agentpolicy hook: ${opened.error}`);
+      return ExitCode.usage;
+    }
+    try {
+      decision = await decide(opened.store);
+    } finally {
+      await opened.store.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the limit store failed: ${errorText(e)}`));
+    }
+  } else {
+    try {
+      decision = options.state === undefined ? await decide() : await withHookState(resolve(io.cwd, options.state), decide);
+    } catch (e) {
+      return answer("deny", `agentpolicy hook: --state ${options.state ?? ""}: ${errorText(e)}`);
+    }
   }
   return answer(permissionOf(decision), hookReason(decision, tool));
 }

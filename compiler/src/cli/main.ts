@@ -165,8 +165,10 @@ function buildCli(io: Io, done: (code: number) => void): Command {
     .option("--reviewer <cmd|url>", "who answers `review`: a shell command (request+decision JSON on stdin, {approved, by, note} JSON on stdout) or an http(s) URL (POST); without one a review is denied")
     .option("--review-timeout <ms>", "how long a review may take before it counts as a denial (default 300000)", parseTimeout)
     .option("--call-timeout <ms>", "how long a forwarded call may take upstream (default 600000; progress resets it)", parseTimeout)
+    .option("--redis <url>", "keep limits and session labels in Redis (redis:// or rediss://), shared with every process given the same URL and prefix")
+    .option("--redis-prefix <prefix>", "prefix of the Redis keys (default agentpolicy:); processes with the same prefix share limits")
     .addOption(engineOption("compiled"))
-    .action(async (command: string[], o: { policy: string; agent: string; context?: string; session?: string; alias?: string; audit?: string; reviewer?: string; reviewTimeout?: number; callTimeout?: number; engine: "compiled" | "interpreter" }) => {
+    .action(async (command: string[], o: { policy: string; agent: string; context?: string; session?: string; alias?: string; audit?: string; reviewer?: string; reviewTimeout?: number; callTimeout?: number; redis?: string; redisPrefix?: string; engine: "compiled" | "interpreter" }) => {
       const { runMcpProxy } = await import("./mcp-proxy.js");
       const { reviewTimeout, callTimeout, ...rest } = o;
       done(
@@ -183,15 +185,17 @@ function buildCli(io: Io, done: (code: number) => void): Command {
     .summary("an HTTP decision service: POST /v1/decide, POST /v1/usage, GET /healthz")
     .description(
       "an HTTP decision service: POST /v1/decide (a request line → a decision line), POST /v1/usage (a usage report), GET /healthz. " +
-        "Uses its own clock (a body's `at` is ignored), keeps limits in memory, has no authentication; stops gracefully on SIGINT/SIGTERM",
+        "Uses its own clock (a body's `at` is ignored), keeps limits in memory (or in Redis with --redis), has no authentication; stops gracefully on SIGINT/SIGTERM",
     )
     .requiredOption("--policy <file>", "policy file")
     .option("--port <port>", "TCP port (0 picks a free one)", parsePort, 8787)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--audit <log>", "append hash-chained audit records to this JSON Lines file")
     .option("--max-body <bytes>", "largest request body accepted", parseBytes, 1024 * 1024)
+    .option("--redis <url>", "keep limits and session labels in Redis (redis:// or rediss://), shared with every process given the same URL and prefix")
+    .option("--redis-prefix <prefix>", "prefix of the Redis keys (default agentpolicy:); processes with the same prefix share limits")
     .addOption(engineOption("compiled"))
-    .action(async (o: { policy: string; port: number; host: string; audit?: string; maxBody: number; engine: "compiled" | "interpreter" }) => {
+    .action(async (o: { policy: string; port: number; host: string; audit?: string; maxBody: number; redis?: string; redisPrefix?: string; engine: "compiled" | "interpreter" }) => {
       const { runServe } = await import("./serve.js");
       const { maxBody, ...rest } = o;
       done(await runServe({ ...rest, maxBodyBytes: maxBody }, io));
@@ -205,7 +209,7 @@ function buildCli(io: Io, done: (code: number) => void): Command {
         'prints {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"allow"|"deny"|"ask","permissionDecisionReason":"..."}} and exits 0. ' +
         "mcp__SERVER__TOOL is decided as SERVER.TOOL (see --alias-map), built-in tools (Bash, Edit, ...) as code.NAME. review → ask. " +
         "Every problem is a deny. Each run is a fresh process: limits and session labels are NOT kept across calls " +
-        "unless --state names a journal file that carries them",
+        "unless --state names a journal file that carries them or --redis a Redis server that keeps them",
     )
     .requiredOption("--policy <file>", "policy file")
     .requiredOption("--agent <id>", "the agent identity every call is decided for")
@@ -214,8 +218,10 @@ function buildCli(io: Io, done: (code: number) => void): Command {
     .option("--builtin-alias <alias>", "the policy alias of the coding agent's built-in tools", "code")
     .option("--audit <log>", "append hash-chained audit records to this JSON Lines file (one writer at a time)")
     .option("--state <file>", "keep limits and session labels across runs in this journal file (runs are serialized by FILE.lock; delete it to reset)")
+    .option("--redis <url>", "keep limits and session labels in Redis (redis:// or rediss://), shared with every process given the same URL and prefix")
+    .option("--redis-prefix <prefix>", "prefix of the Redis keys (default agentpolicy:); processes with the same prefix share limits")
     .addOption(engineOption("interpreter"))
-    .action(async (o: { policy: string; agent: string; context?: string; aliasMap?: string[]; builtinAlias: string; audit?: string; state?: string; engine: "compiled" | "interpreter" }) => {
+    .action(async (o: { policy: string; agent: string; context?: string; aliasMap?: string[]; builtinAlias: string; audit?: string; state?: string; redis?: string; redisPrefix?: string; engine: "compiled" | "interpreter" }) => {
       const { runHook } = await import("./hook.js");
       done(await runHook(o, io));
     });

@@ -36,12 +36,12 @@ import {
 import { createGuard, DEFAULT_REVIEW_TIMEOUT_MS, type Decision, type ToolRequest } from "@agentpolicy/runtime";
 import type { Engine } from "../guard-loader.js";
 import type { PolicyModel } from "../semantic/model.js";
-import { decisionLine, describeDecision, errorText, loadPolicyProgram, openAudit, parseContextOption } from "./guard-setup.js";
+import { decisionLine, describeDecision, errorText, loadPolicyProgram, openAudit, openStore, parseContextOption, type StoreOptions } from "./guard-setup.js";
 import { ExitCode, type Io } from "./io.js";
 import { connectUpstream, listAllTools } from "./mcp-upstream.js";
 import { createReviewer, rejectingReviewer } from "./reviewer.js";
 
-export interface McpProxyOptions {
+export interface McpProxyOptions extends StoreOptions {
   readonly policy: string;
   readonly agent: string;
   /** `JSON` or `@FILE`. */
@@ -95,9 +95,17 @@ export async function runMcpProxy(options: McpProxyOptions, command: readonly st
     log(`note: agent \`${options.agent}\` has no block in the policy; only its top-level rules apply`);
   }
 
+  const opened = await openStore(options);
+  if (!opened.ok) {
+    log(opened.error);
+    return ExitCode.usage;
+  }
+  const store = opened.store;
+
   const connected = await connectUpstream(command, { name: "agentpolicy-mcp-proxy", version: "0.1.0", cwd: io.cwd });
   if (!connected.ok) {
     log(connected.error);
+    await store.close().catch(() => undefined);
     return ExitCode.failed;
   }
   const { upstream } = connected;
@@ -107,6 +115,7 @@ export async function runMcpProxy(options: McpProxyOptions, command: readonly st
   } catch (e) {
     log(`the upstream's tools/list failed: ${errorText(e)}`);
     await upstream.close();
+    await store.close().catch(() => undefined);
     return ExitCode.failed;
   }
   const matched = resolveAlias(
@@ -117,6 +126,7 @@ export async function runMcpProxy(options: McpProxyOptions, command: readonly st
   if (!matched.ok) {
     log(matched.error);
     await upstream.close();
+    await store.close().catch(() => undefined);
     return ExitCode.usage;
   }
   const alias = matched.alias;
@@ -129,6 +139,7 @@ export async function runMcpProxy(options: McpProxyOptions, command: readonly st
   const audit = openAudit(options.audit, io.cwd);
   const reviewTimeoutMs = options.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
   const guard = createGuard(program, {
+    store,
     ...(audit === undefined ? {} : { audit }),
     reviewer: options.reviewer === undefined ? rejectingReviewer(NAME) : createReviewer(options.reviewer, reviewTimeoutMs, io.cwd),
     reviewTimeoutMs,
@@ -230,6 +241,7 @@ export async function runMcpProxy(options: McpProxyOptions, command: readonly st
     await server.close().catch(() => undefined);
     await upstream.close();
     await audit?.close().catch((e: unknown) => log(`closing the audit log failed: ${errorText(e)}`));
+    await store.close().catch((e: unknown) => log(`closing the limit store failed: ${errorText(e)}`));
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * `agentpolicy serve --policy FILE [--port P] [--host H] [--audit LOG] [--engine ...] [--max-body BYTES]`
+ * `agentpolicy serve --policy FILE [--port P] [--host H] [--audit LOG] [--redis URL [--redis-prefix P]] [--engine ...] [--max-body BYTES]`
  *
  * An HTTP decision service (node:http) for agents not written in TypeScript:
  * - `POST /v1/decide`, body: a request line (TOOLCHAIN.md) → 200 and the decision line. A
@@ -12,19 +12,21 @@
  *
  * The service keeps its own clock: an `at` in a body is ignored, so no client can move the
  * sliding windows. Limits and session labels live in this process's memory (one `MemoryStore`
- * for every client). No authentication: it listens on 127.0.0.1 unless told otherwise.
+ * for every client), or with `--redis URL` in Redis, shared with every other `serve`, `mcp-proxy`
+ * and `hook` given the same URL and prefix. No authentication: it listens on 127.0.0.1 unless
+ * told otherwise.
  * SIGINT/SIGTERM stop it gracefully: no new connections, in-flight requests finish (up to
  * 5 s), the audit log is closed, exit 0.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createGuard, MemoryStore, type Decision } from "@agentpolicy/runtime";
+import { createGuard, type Decision } from "@agentpolicy/runtime";
 import type { Engine } from "../guard-loader.js";
 import { parseLine } from "./eval.js";
-import { decisionLine, errorText, loadPolicyProgram, openAudit } from "./guard-setup.js";
+import { decisionLine, errorText, loadPolicyProgram, openAudit, openStore, type StoreOptions } from "./guard-setup.js";
 import { ExitCode, type Io } from "./io.js";
 
-export interface ServeOptions {
+export interface ServeOptions extends StoreOptions {
   readonly policy: string;
   /** Default 8787; 0 picks a free port. */
   readonly port?: number;
@@ -61,8 +63,14 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   const loaded = await loadPolicyProgram(options.policy, options.engine, io, "serve");
   if (!loaded.ok) return loaded.code;
   const { program } = loaded;
+  const opened = await openStore(options);
+  if (!opened.ok) {
+    log(opened.error);
+    return ExitCode.usage;
+  }
+  const store = opened.store;
   const audit = openAudit(options.audit, io.cwd);
-  const guard = createGuard(program, { store: new MemoryStore(), ...(audit === undefined ? {} : { audit }) });
+  const guard = createGuard(program, { store, ...(audit === undefined ? {} : { audit }) });
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const meta = { policy: program.policy.name, policyHash: program.policy.hash };
 
@@ -136,6 +144,7 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   if (listening !== true) {
     log(`cannot listen on ${host}:${port}: ${(listening as NodeJS.ErrnoException).code ?? listening.message}`);
     await audit?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     return ExitCode.failed;
   }
   server.on("error", (e) => log(`server error: ${errorText(e)}`));
@@ -165,6 +174,7 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   await closed;
   clearTimeout(grace);
   await audit?.close().catch((e: unknown) => log(`closing the audit log failed: ${errorText(e)}`));
+  await store.close().catch((e: unknown) => log(`closing the limit store failed: ${errorText(e)}`));
   return ExitCode.ok;
 }
 
