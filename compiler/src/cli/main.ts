@@ -185,17 +185,18 @@ function buildCli(io: Io, done: (code: number) => void): Command {
     .summary("an HTTP decision service: POST /v1/decide, POST /v1/usage, GET /healthz")
     .description(
       "an HTTP decision service: POST /v1/decide (a request line → a decision line), POST /v1/usage (a usage report), GET /healthz. " +
-        "Uses its own clock (a body's `at` is ignored), keeps limits in memory (or in Redis with --redis), has no authentication; stops gracefully on SIGINT/SIGTERM",
+        "Uses its own clock (a body's `at` is ignored), keeps limits in memory (or in Redis with --redis), wants a bearer token with --token-file (else no authentication); stops gracefully on SIGINT/SIGTERM",
     )
     .requiredOption("--policy <file>", "policy file")
     .option("--port <port>", "TCP port (0 picks a free one)", parsePort, 8787)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--audit <log>", "append hash-chained audit records to this JSON Lines file")
     .option("--max-body <bytes>", "largest request body accepted", parseBytes, 1024 * 1024)
+    .option("--token-file <file>", "require Authorization: Bearer TOKEN (the file's content) on every route but /healthz")
     .option("--redis <url>", "keep limits and session labels in Redis (redis:// or rediss://), shared with every process given the same URL and prefix")
     .option("--redis-prefix <prefix>", "prefix of the Redis keys (default agentpolicy:); processes with the same prefix share limits")
     .addOption(engineOption("compiled"))
-    .action(async (o: { policy: string; port: number; host: string; audit?: string; maxBody: number; redis?: string; redisPrefix?: string; engine: "compiled" | "interpreter" }) => {
+    .action(async (o: { policy: string; port: number; host: string; audit?: string; maxBody: number; tokenFile?: string; redis?: string; redisPrefix?: string; engine: "compiled" | "interpreter" }) => {
       const { runServe } = await import("./serve.js");
       const { maxBody, ...rest } = o;
       done(await runServe({ ...rest, maxBodyBytes: maxBody }, io));

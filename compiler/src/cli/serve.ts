@@ -1,5 +1,6 @@
 /**
- * `agentpolicy serve --policy FILE [--port P] [--host H] [--audit LOG] [--redis URL [--redis-prefix P]] [--engine ...] [--max-body BYTES]`
+ * `agentpolicy serve --policy FILE [--port P] [--host H] [--token-file FILE] [--audit LOG] [--redis URL [--redis-prefix P]]
+ *   [--engine ...] [--max-body BYTES]`
  *
  * An HTTP decision service (node:http) for agents not written in TypeScript:
  * - `POST /v1/decide`, body: a request line (TOOLCHAIN.md) → 200 and the decision line. A
@@ -13,12 +14,17 @@
  * The service keeps its own clock: an `at` in a body is ignored, so no client can move the
  * sliding windows. Limits and session labels live in this process's memory (one `MemoryStore`
  * for every client), or with `--redis URL` in Redis, shared with every other `serve`, `mcp-proxy`
- * and `hook` given the same URL and prefix. No authentication: it listens on 127.0.0.1 unless
- * told otherwise.
+ * and `hook` given the same URL and prefix. It listens on 127.0.0.1 unless told otherwise. With
+ * `--token-file FILE`, every route but `/healthz` wants `Authorization: Bearer TOKEN` (the file's
+ * content, trimmed; compared in constant time): anything else is 401. Without it there is no
+ * authentication, and a non-loopback `--host` is warned about.
  * SIGINT/SIGTERM stop it gracefully: no new connections, in-flight requests finish (up to
  * 5 s), the audit log is closed, exit 0.
  */
+import { timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createGuard, type Decision } from "@agentpolicy/runtime";
 import type { Engine } from "../guard-loader.js";
@@ -33,6 +39,8 @@ export interface ServeOptions extends StoreOptions {
   /** Default 127.0.0.1. */
   readonly host?: string;
   readonly audit?: string;
+  /** A file holding the bearer token every route but `/healthz` requires; none: no authentication. */
+  readonly tokenFile?: string;
   readonly engine: Engine;
   /** Largest accepted body in bytes; default 1 MiB. */
   readonly maxBodyBytes?: number;
@@ -63,6 +71,12 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   const loaded = await loadPolicyProgram(options.policy, options.engine, io, "serve");
   if (!loaded.ok) return loaded.code;
   const { program } = loaded;
+  const token = readToken(options.tokenFile, io.cwd);
+  if (!token.ok) {
+    log(token.error);
+    return ExitCode.usage;
+  }
+  const tokenBytes = token.bytes;
   const opened = await openStore(options);
   if (!opened.ok) {
     log(opened.error);
@@ -88,6 +102,10 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
       return send(res, 405, { error: `${path} takes ${method}, not ${req.method ?? "?"}` });
     }
     if (path === "/healthz") return send(res, 200, { ok: true, ...meta });
+    if (tokenBytes !== null && !authorized(req, tokenBytes)) {
+      res.setHeader("www-authenticate", 'Bearer realm="agentpolicy"');
+      return send(res, 401, { error: "missing or wrong bearer token (Authorization: Bearer TOKEN)" });
+    }
 
     let body: string;
     try {
@@ -152,6 +170,9 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
   log(`listening on ${url} (policy \`${program.policy.name}\`, ${program.policy.hash})`);
+  if (tokenBytes === null && !isLoopback(address.address)) {
+    log(`warning: listening on ${address.address} without --token-file: anyone who can reach it can spend the policy's limits`);
+  }
   options.onListening?.(url);
 
   await new Promise<void>((resolve) => {
@@ -176,6 +197,31 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   await audit?.close().catch((e: unknown) => log(`closing the audit log failed: ${errorText(e)}`));
   await store.close().catch((e: unknown) => log(`closing the limit store failed: ${errorText(e)}`));
   return ExitCode.ok;
+}
+
+/** The bearer token in `file` (trimmed), or none without a file. */
+function readToken(file: string | undefined, cwd: string): { ok: true; bytes: Buffer | null } | { ok: false; error: string } {
+  if (file === undefined) return { ok: true, bytes: null };
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), "utf8").trim();
+  } catch (e) {
+    return { ok: false, error: `--token-file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}` };
+  }
+  if (text.length < 16 || /\s/.test(text)) return { ok: false, error: `--token-file: the token in ${file} must be one word of at least 16 characters` };
+  return { ok: true, bytes: Buffer.from(text, "utf8") };
+}
+
+/** Whether `req` carries `Authorization: Bearer <token>` (compared in constant time). */
+function authorized(req: IncomingMessage, token: Buffer): boolean {
+  const header = req.headers.authorization;
+  if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
+  const given = Buffer.from(header.slice("Bearer ".length).trim(), "utf8");
+  return given.length === token.length && timingSafeEqual(given, token);
+}
+
+function isLoopback(address: string): boolean {
+  return address === "::1" || address.startsWith("127.") || address === "::ffff:127.0.0.1";
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
