@@ -5,6 +5,9 @@
  * An HTTP decision service (node:http) for agents not written in TypeScript:
  * - `POST /v1/decide`, body: a request line (TOOLCHAIN.md) → 200 and the decision line. A
  *   malformed body → 400 with the deny decision `rules: ["invalid_request"]` and an `error` field.
+ *   A body may also carry `"approval": {"approved", "by", "note"?}`: the caller's human answered
+ *   an earlier `review` of this request, and the answer settles it (limits consumed on approval,
+ *   audited in full).
  * - `POST /v1/usage`, body: a usage object (`{"agent", "inputTokens", ...}`) or a usage line
  *   (`{"usage": {...}}`) → 200 `{"ok": true, "charges": N}`; malformed → 400 `{"error"}`.
  * - `GET /healthz` → 200 `{"ok": true, "policy", "policyHash"}`.
@@ -26,7 +29,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { resolve } from "node:path";
 import type { AddressInfo } from "node:net";
-import { createGuard, type Decision } from "@agentpolicy/runtime";
+import { createGuard, type Decision, type ReviewAnswer } from "@agentpolicy/runtime";
 import type { Engine } from "../guard-loader.js";
 import { parseLine } from "./eval.js";
 import { decisionLine, errorText, loadPolicyProgram, openAudit, openStore, type StoreOptions } from "./guard-setup.js";
@@ -118,11 +121,12 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
     }
 
     if (path === "/v1/decide") {
-      const line = parseLine(body);
+      const { line: text, approval } = withoutApproval(body);
+      const line = parseLine(text);
       if (line.kind === "invalid") return send(res, 400, invalidRequest(line.reason));
       if (line.kind !== "request") return send(res, 400, invalidRequest("a usage report goes to POST /v1/usage"));
       // The service's clock decides time: a client's `at` is ignored.
-      const decision = await guard.decide(line.request);
+      const decision = await guard.decide(line.request, approval === undefined ? undefined : { approval: approval as ReviewAnswer });
       return send(res, 200, decisionLine(decision));
     }
 
@@ -197,6 +201,22 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   await audit?.close().catch((e: unknown) => log(`closing the audit log failed: ${errorText(e)}`));
   await store.close().catch((e: unknown) => log(`closing the limit store failed: ${errorText(e)}`));
   return ExitCode.ok;
+}
+
+/**
+ * A `/v1/decide` body without its `approval` member, if it has one: the answer of the caller's
+ * human to an earlier `review` of the same request (`DecideOptions.approval`), which settles it.
+ */
+function withoutApproval(body: string): { line: string; approval?: unknown } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { line: body };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, "approval")) return { line: body };
+  const { approval, ...request } = value as Record<string, unknown>;
+  return { line: JSON.stringify(request), approval };
 }
 
 /** The bearer token in `file` (trimmed), or none without a file. */

@@ -1,4 +1,4 @@
-/** `serve --token-file`: a bearer token on every route but `/healthz`. */
+/** `serve` in process: `--token-file` (a bearer token on every route but `/healthz`) and reviews settled by an `approval` in the body. */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -64,5 +64,23 @@ describe("serve --token-file", () => {
     const out = io();
     await withServer({ host: "0.0.0.0" }, async () => undefined, out);
     expect(out.errors.join("\n")).toMatch(/without --token-file/);
+  });
+});
+
+describe("serve: a review settled by the caller's human", () => {
+  it("answers review, then allow (consuming the limit, audited) once the body carries the approval", async () => {
+    const buyer = { agent: "buyer", tool: "inv.create_purchase_order", args: { sku: "A-1", qty: 100, unit_price: 100 }, context: { user: { id: "u2", role: "buyer" }, tenant: "t1" }, session: "s1" };
+    const dir = mkdtempSync(join(tmpdir(), "agentpolicy-approval-"));
+    const audit = join(dir, "audit.jsonl");
+    await withServer({ audit } as never, async (base) => {
+      const decide = async (body: object) => (await (await fetch(`${base}/v1/decide`, { method: "POST", body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+      expect((await decide(buyer)).effect).toBe("review");
+      expect(await decide({ ...buyer, approval: { approved: true, by: "ops" } })).toMatchObject({ effect: "allow", rules: ["big-orders"] });
+      expect(await decide({ ...buyer, approval: { approved: false, by: "ops", note: "no" } })).toMatchObject({ effect: "deny" });
+      expect((await decide({ ...buyer, approval: "yes" })).effect).toBe("deny");
+    });
+    const { readFileSync } = await import("node:fs");
+    const records = readFileSync(audit, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { review?: unknown });
+    expect(records[1]?.review).toEqual({ status: "approved", by: "ops" });
   });
 });
