@@ -388,12 +388,16 @@ export class MemoryStore implements LimitStore {
    * and dropping what is empty or expired.
    */
   private sweep(budget: number): void {
-    this.sweepCursor = sweepSome(this.counters, this.sweepCursor, budget, (counter) =>
-      counter.window === Infinity ? this.expired(counter.touched) : counter.sumAt(this.latest) === 0 && counter.entries === 0,
-    );
-    this.sessionCursor = sweepSome(this.sessions, this.sessionCursor, budget, (state) => this.expired(state.touched));
-    this.runCursor = sweepSome(this.runs, this.runCursor, budget, (run) => this.expired(run.touched));
+    this.sweepCursor = sweepSome(this.counters, this.sweepCursor, budget, this.counterIsDone);
+    this.sessionCursor = sweepSome(this.sessions, this.sessionCursor, budget, this.touchedLongAgo);
+    this.runCursor = sweepSome(this.runs, this.runCursor, budget, this.touchedLongAgo);
   }
+
+  /** Whether a counter holds nothing any more (sweep predicates, made once). */
+  private readonly counterIsDone = (counter: WindowCounter): boolean =>
+    counter.window === Infinity ? this.expired(counter.touched) : counter.sumAt(this.latest) === 0 && counter.entries === 0;
+  /** Whether session state or a run has expired. */
+  private readonly touchedLongAgo = (state: { readonly touched: number }): boolean => this.expired(state.touched);
 }
 
 /**
