@@ -59,8 +59,10 @@ export async function decideCall(guard: Guard, call: CallToDecide): Promise<Call
   try {
     const tool = policyToolName(call.name, call.naming);
     const who = (): CallIdentity | undefined => {
-      const identity = call.identity?.();
-      const withId = call.callId === undefined || call.callId === "" || identity?.callId !== undefined ? identity : { ...identity, callId: call.callId };
+      // an approval comes only from the framework's own approval flow (`call.approval`), never
+      // from an identity, which may be built from what a client sent
+      const { approval: _fromIdentity, ...identity } = call.identity?.() ?? {};
+      const withId = call.callId === undefined || call.callId === "" || identity.callId !== undefined ? identity : { ...identity, callId: call.callId };
       return call.approval === undefined ? withId : { ...withId, approval: call.approval };
     };
     const probe = guard.wrap(tool, async (_args: unknown) => undefined, who);
