@@ -6,8 +6,10 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  AuditedRequest,
   auditHash,
   CallbackAuditSink,
+  GuardAuditEntry,
   FileAuditSink,
   GENESIS_HASH,
   MemoryAuditSink,
@@ -241,6 +243,27 @@ describe("sealing and writing, against the definition", () => {
         expect(verifyAuditLog(text)).toEqual({ ok: true, records: entries.length });
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("writes an entry the guard built (members in known order) exactly as the same entry as a plain object", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyEntry, { minLength: 1, maxLength: 4 }), fc.boolean(), async (entries, plainRequest) => {
+        const viaClass = new MemoryAuditSink();
+        const viaObject = new MemoryAuditSink();
+        for (const e of entries) {
+          const r = e.request;
+          const request = plainRequest ? r : new AuditedRequest(r.agent, r.tool, r.args, r.context, r.session, r.callId);
+          // a plain object of the same members (an absent one stays absent)
+          const plain: Record<string, unknown> = { time: e.time, request: { ...r }, decision: e.decision };
+          if (e.review !== undefined) plain.review = e.review;
+          viaClass.writeSync(new GuardAuditEntry(e.time, request, e.decision, e.review));
+          viaObject.writeSync(plain as unknown as AuditEntry);
+        }
+        expect(viaClass.text()).toBe(viaObject.text());
+        expect(viaClass.records.map((r) => r.hash)).toEqual(viaObject.records.map((r) => r.hash));
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -41,6 +41,31 @@ export interface AuditEntry {
   readonly review?: ReviewOutcome;
 }
 
+/**
+ * An entry as the guard builds it. Its members are known, so a sealer writes them in canonical
+ * order without listing and sorting them (`writeGuardEntry`); as data it is an `AuditEntry` like any other.
+ */
+export class GuardAuditEntry implements AuditEntry {
+  constructor(
+    readonly time: number,
+    readonly request: AuditRequest,
+    readonly decision: Decision,
+    readonly review?: ReviewOutcome,
+  ) {}
+}
+
+/** The request of a `GuardAuditEntry`: the members of `AuditRequest`, absent ones `undefined`. */
+export class AuditedRequest implements AuditRequest {
+  constructor(
+    readonly agent: string,
+    readonly tool: string,
+    readonly args: unknown,
+    readonly context: unknown,
+    readonly session: string,
+    readonly callId: string | undefined,
+  ) {}
+}
+
 /** An entry sealed into a chain. */
 export interface AuditRecord extends AuditEntry {
   readonly prev: string;
@@ -104,6 +129,7 @@ function writeHashInput(entry: AuditEntry, prev: string): HashInput {
 }
 
 function writeMembers(writer: CanonicalJsonWriter, entry: AuditEntry, prev: string): HashInput {
+  if (entry instanceof GuardAuditEntry) return writeGuardEntry(writer, entry, prev);
   const fields = entry as unknown as Readonly<Record<string, unknown>>;
   const names = Object.keys(entry ?? {});
   let n = 0;
@@ -132,6 +158,57 @@ function writeMembers(writer: CanonicalJsonWriter, entry: AuditEntry, prev: stri
   if (split < 0) split = writer.length;
   writer.byte(0x7d);
   return { writer, open, split };
+}
+
+/**
+ * `writeMembers` for an entry the guard built: the same bytes, with the members in their
+ * canonical order by construction — `decision`, (`hash`), `prev`, `request`, `review`, `time` —
+ * and the request's as well: `agent`, `args`, `callId`, `context`, `session`, `tool`.
+ */
+function writeGuardEntry(writer: CanonicalJsonWriter, entry: GuardAuditEntry, prev: string): HashInput {
+  writer.reset();
+  writer.raw(prev);
+  writer.byte(0x0a);
+  const open = writer.length;
+  writer.byte(0x7b);
+  writer.memberName("decision");
+  writer.value(entry.decision);
+  writer.byte(0x2c);
+  const split = writer.length;
+  writer.memberName("prev");
+  writer.value(prev);
+  writer.byte(0x2c);
+  writer.memberName("request");
+  const request = entry.request;
+  if (request instanceof AuditedRequest) {
+    writer.byte(0x7b);
+    writer.memberName("agent");
+    writer.value(request.agent);
+    optionalMember(writer, "args", request.args);
+    optionalMember(writer, "callId", request.callId);
+    optionalMember(writer, "context", request.context);
+    writer.byte(0x2c);
+    writer.memberName("session");
+    writer.value(request.session);
+    writer.byte(0x2c);
+    writer.memberName("tool");
+    writer.value(request.tool);
+    writer.byte(0x7d);
+  } else writer.value(request);
+  optionalMember(writer, "review", entry.review);
+  writer.byte(0x2c);
+  writer.memberName("time");
+  writer.value(entry.time);
+  writer.byte(0x7d);
+  return { writer, open, split };
+}
+
+/** `,"name":value`, unless `value` is undefined (a missing member). */
+function optionalMember(writer: CanonicalJsonWriter, name: string, value: unknown): void {
+  if (value === undefined) return;
+  writer.byte(0x2c);
+  writer.memberName(name);
+  writer.value(value);
 }
 
 /**

@@ -18,7 +18,8 @@
 import { PolicyDenied } from "./errors.js";
 import { limitReason } from "./limit-text.js";
 import { MemoryStore, synchronousMemoryStore } from "./memory-store.js";
-import type { AuditEntry, AuditRequest, AuditSink, ReviewOutcome } from "./audit.js";
+import { AuditedRequest, GuardAuditEntry } from "./audit.js";
+import type { AuditEntry, AuditSink, ReviewOutcome } from "./audit.js";
 import type { LimitAttempt, LimitOutcome, LimitStore } from "./store.js";
 import { annotateSpan, endSpan, startToolSpan } from "./telemetry.js";
 import type { SpanLike, TracerLike } from "./telemetry.js";
@@ -417,10 +418,7 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
 
     let written: Promise<unknown>;
     try {
-      const entry: AuditEntry =
-        outcome.review === undefined
-          ? { time: now, request: auditRequest(request, args, problem === null), decision }
-          : { time: now, request: auditRequest(request, args, problem === null), decision, review: outcome.review };
+      const entry: AuditEntry = new GuardAuditEntry(now, auditRequest(request, args, problem === null), decision, outcome.review);
       if (syncSinks !== null) {
         // every sink is tried, as `Promise.all` below does; the first failure is reported
         let failure: { error: unknown } | null = null;
@@ -630,20 +628,16 @@ function buildRequest(name: string, args: unknown, who: CallIdentity, defaults: 
   };
 }
 
-function auditRequest(request: ToolRequest, args: unknown, wellFormed: boolean): AuditRequest {
+function auditRequest(request: ToolRequest, args: unknown, wellFormed: boolean): AuditedRequest {
   const r = (request ?? {}) as Partial<Record<keyof ToolRequest, unknown>>;
-  // built field by field, in this order: agent, tool, args?, context?, session, callId?
-  const audited: { agent: string; tool: string; args?: unknown; context?: unknown; session?: string; callId?: string } = {
-    agent: typeof r.agent === "string" ? r.agent : "",
-    tool: typeof r.tool === "string" ? r.tool : "",
-  };
-  if (wellFormed) {
-    if (args !== undefined) audited.args = args;
-  } else if (r.args !== undefined) audited.args = REDACTED;
-  if (r.context !== undefined) audited.context = r.context;
-  audited.session = typeof r.session === "string" ? r.session : "";
-  if (typeof r.callId === "string") audited.callId = r.callId;
-  return audited as AuditRequest;
+  return new AuditedRequest(
+    typeof r.agent === "string" ? r.agent : "",
+    typeof r.tool === "string" ? r.tool : "",
+    wellFormed ? args : r.args === undefined ? undefined : REDACTED,
+    r.context,
+    typeof r.session === "string" ? r.session : "",
+    typeof r.callId === "string" ? r.callId : undefined,
+  );
 }
 
 /** Why `request` cannot be decided, or null. */
