@@ -11,29 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHook } from "../../compiler/src/cli/hook.js";
 import type { Io } from "../../compiler/src/cli/io.js";
 import { runServe } from "../../compiler/src/cli/serve.js";
+import { LIMITED_MANIFEST, LIMITED_POLICY } from "../../compiler/src/cli/test-support.js";
 import { redisAvailable, startRedis } from "./redis-server.js";
 import type { RedisServer } from "./redis-server.js";
 
 const hasRedis = redisAvailable();
 let server: RedisServer;
 let dir: string;
-
-const manifest = {
-  tools: [
-    { name: "read", inputSchema: { type: "object", properties: { n: { type: "integer" } } }, annotations: { readOnlyHint: true } },
-    { name: "send", inputSchema: { type: "object", properties: {} }, annotations: { readOnlyHint: false } },
-  ],
-};
-const policy = `policy shared
-tools t from "./t.json"
-label seen on t.read
-agent "a" {
-  allow t.read
-  allow t.send
-  deny t.send when session.has(seen) because "seen"
-  @id("reads") limit t.read to 3 calls per hour
-}
-`;
 
 function quietIo(): Io & { errors: string[]; outputs: string[] } {
   const errors: string[] = [];
@@ -45,8 +29,8 @@ beforeAll(async () => {
   if (!hasRedis) return;
   server = await startRedis();
   dir = mkdtempSync(join(tmpdir(), "agentpolicy-cli-redis-"));
-  writeFileSync(join(dir, "t.json"), JSON.stringify(manifest));
-  writeFileSync(join(dir, "p.agentpolicy"), policy);
+  writeFileSync(join(dir, "t.json"), LIMITED_MANIFEST);
+  writeFileSync(join(dir, "p.agentpolicy"), LIMITED_POLICY);
 });
 
 afterAll(async () => {

@@ -6,23 +6,10 @@ import { createGuard, type PolicyProgram } from "@agentpolicy/runtime";
 import { loadProgram } from "../guard-loader.js";
 import { checkSource, type CompilerHost } from "../program.js";
 import { withHookState } from "./hook-state.js";
+import { LIMITED_MANIFEST, LIMITED_POLICY } from "./test-support.js";
 
-const manifest = JSON.stringify({
-  tools: [
-    { name: "read", inputSchema: { type: "object", properties: { n: { type: "integer" } } }, annotations: { readOnlyHint: true } },
-    { name: "send", inputSchema: { type: "object", properties: {} }, annotations: { readOnlyHint: false } },
-  ],
-});
-const policy = `policy p
-tools t from "./t.json"
-label seen on t.read
-agent "a" {
-  allow t.read
-  allow t.send
-  deny t.send when session.has(seen) because "seen"
-  @id("reads") limit t.read to 3 calls per hour
-}
-`;
+const manifest = LIMITED_MANIFEST;
+const policy = LIMITED_POLICY;
 const host: CompilerHost = { readFile: (p) => (p.endsWith("t.json") ? manifest : policy) };
 
 async function program(): Promise<PolicyProgram> {
