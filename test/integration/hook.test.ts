@@ -104,8 +104,12 @@ describe("agentpolicy hook", () => {
       expect(r.code, input).toBe(0);
       expect(answer(r.out).permissionDecision, input).toBe("deny");
     }
-    const post = hook(JSON.stringify({ hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: {} }));
-    expect(answer(post.out).permissionDecisionReason).toContain("PreToolUse");
+    const other = hook(JSON.stringify({ hook_event_name: "Notification", tool_name: "Bash", tool_input: {} }));
+    expect(answer(other.out).permissionDecisionReason).toContain("PreToolUse");
+    // a PostToolUse without --state has nothing to settle: no answer, exit 0
+    const post = hook(JSON.stringify({ hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: {}, tool_use_id: "toolu_9" }));
+    expect(post.code).toBe(0);
+    expect(post.out).toBe("");
     const bad = join(dir, "bad.agentpolicy");
     writeFileSync(bad, "policy p\nallow nope.x\n");
     const broken = spawnSync(process.execPath, [bin, "hook", "--policy", bad, "--agent", "a"], { input: call("Bash", {}), encoding: "utf8" });

@@ -77,4 +77,18 @@ describe("withHookState", () => {
     writeFileSync(broken, `{"kind":"snapshot","store":{"version":7}}\n`);
     await expect(decide(broken)).rejects.toThrow(/broken.jsonl:1: not a MemoryStore snapshot/);
   });
+
+  it("keeps held asks across runs and through compaction, until taken", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "agentpolicy-state-")), "state.jsonl");
+    const request = { agent: "a", tool: "t.pay", args: { amount: 1 }, session: "s" };
+    const step = (fn: Parameters<typeof withHookState>[1]) => withHookState(file, fn, { compactAfter: 2 });
+    await step(async (_store, held) => held.hold("toolu_1", request, Date.now()));
+    await step(async (_store, held) => held.hold("toolu_old", request, Date.now() - 2 * 86_400_000));
+    await step(async (_store, held) => held.hold("toolu_2", request, Date.now())); // compacts
+    expect(readFileSync(file, "utf8").trim().split("\n")).toHaveLength(1);
+    expect(await step(async (_store, held) => held.take("toolu_old"))).toBeUndefined(); // a day old: dropped
+    expect(await step(async (_store, held) => held.take("toolu_1"))).toEqual(request);
+    expect(await step(async (_store, held) => held.take("toolu_1"))).toBeUndefined();
+    expect(await step(async (_store, held) => held.take("toolu_2"))).toEqual(request);
+  });
 });

@@ -7,6 +7,10 @@
  * journal is longer than `COMPACT_AFTER` lines, the run rewrites it as the snapshot alone (written
  * beside it, then renamed over it), so the file holds the live state, not the whole history.
  *
+ * The journal also holds the calls a run answered `ask` (a `review`), by their `tool_use_id`,
+ * until the PostToolUse of the call (which means the user approved it) takes them, or for a day:
+ * `held` and `taken` entries, and the snapshot's `held` list.
+ *
  * INVARIANT: replaying the same admits and charges in the same order into the same store
  * reproduces its state exactly (the store is deterministic, and a restored snapshot answers as the
  * store it was taken from), so a replayed admit succeeds again. A run holds `FILE.lock` (created
@@ -14,12 +18,28 @@
  * `STALE_LOCK_MS` is taken over. Delete the file to reset every limit and label.
  */
 import { appendFileSync, closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { MemoryStore, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type UsageCharge } from "@agentpolicy/runtime";
+import { MemoryStore, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type ToolRequest, type UsageCharge } from "@agentpolicy/runtime";
 
 type JournalEntry =
   | { readonly kind: "admit"; readonly attempt: LimitAttempt }
   | { readonly kind: "charge"; readonly charges: readonly UsageCharge[]; readonly now: number }
-  | { readonly kind: "snapshot"; readonly store: unknown };
+  | { readonly kind: "held"; readonly id: string; readonly request: ToolRequest; readonly at: number }
+  | { readonly kind: "taken"; readonly id: string }
+  | { readonly kind: "snapshot"; readonly store: unknown; readonly held?: readonly (readonly [string, ToolRequest, number])[] };
+
+/**
+ * Calls answered `ask`, held until the user's approval shows (the call's PostToolUse), by the
+ * coding agent's `tool_use_id`.
+ */
+export interface HeldReviews {
+  /** Holds `request`, answered `ask` at `at` (ms since the epoch), under `id`. */
+  hold(id: string, request: ToolRequest, at: number): void;
+  /** The request held under `id`, no longer held; undefined when none is. */
+  take(id: string): ToolRequest | undefined;
+}
+
+/** A call held this long without its PostToolUse was not approved: compaction drops it. */
+export const HELD_FOR_MS = 86_400_000;
 
 /** A journal longer than this many lines is rewritten as one snapshot (unless told otherwise). */
 export const COMPACT_AFTER = 500;
@@ -32,7 +52,7 @@ const STALE_LOCK_MS = 60_000;
 /** Runs `fn` with the store the journal at `file` describes, then appends what `fn` changed. Throws on I/O or a corrupt journal. */
 export async function withHookState<T>(
   file: string,
-  fn: (store: LimitStore) => Promise<T>,
+  fn: (store: LimitStore, held: HeldReviews) => Promise<T>,
   options: { readonly compactAfter?: number } = {},
 ): Promise<T> {
   const compactAfter = options.compactAfter ?? COMPACT_AFTER;
@@ -40,6 +60,7 @@ export async function withHookState<T>(
   await acquire(lock);
   try {
     let store = new MemoryStore();
+    const held = new Map<string, { readonly request: ToolRequest; readonly at: number }>();
     let text = "";
     try {
       text = readFileSync(file, "utf8");
@@ -58,7 +79,10 @@ export async function withHookState<T>(
         } catch (e) {
           throw new Error(`${file}:${i + 1}: ${(e as Error).message}`);
         }
-      } else if (entry.kind === "charge") await store.charge(entry.charges, entry.now);
+        for (const [id, request, at] of entry.held ?? []) held.set(id, { request, at });
+      } else if (entry.kind === "held") held.set(entry.id, { request: entry.request, at: entry.at });
+      else if (entry.kind === "taken") held.delete(entry.id);
+      else if (entry.kind === "charge") await store.charge(entry.charges, entry.now);
       else if (!(await store.admit(entry.attempt)).ok) throw new Error(`${file}:${i + 1}: the journal does not replay (was it edited?)`);
       kept++;
     }
@@ -76,10 +100,25 @@ export async function withHookState<T>(
         journal.push({ kind: "charge", charges, now });
       },
     };
-    const result = await fn(recording);
+    const reviews: HeldReviews = {
+      hold(id, request, at) {
+        held.set(id, { request, at });
+        journal.push({ kind: "held", id, request, at });
+      },
+      take(id) {
+        const found = held.get(id);
+        if (found === undefined) return undefined;
+        held.delete(id);
+        journal.push({ kind: "taken", id });
+        return found.request;
+      },
+    };
+    const result = await fn(recording, reviews);
     if (journal.length > 0 && kept + journal.length > compactAfter) {
       const partial = `${file}.${process.pid}.tmp`;
-      writeFileSync(partial, `${JSON.stringify({ kind: "snapshot", store: store.snapshot() })}\n`, { mode: 0o600 });
+      const since = Date.now() - HELD_FOR_MS;
+      const stillHeld = [...held].filter(([, h]) => h.at >= since).map(([id, h]) => [id, h.request, h.at] as const);
+      writeFileSync(partial, `${JSON.stringify({ kind: "snapshot", store: store.snapshot(), held: stillHeld })}\n`, { mode: 0o600 });
       renameSync(partial, file);
     } else if (journal.length > 0) appendFileSync(file, journal.map((e) => `${JSON.stringify(e)}\n`).join(""), { mode: 0o600 });
     return result;
@@ -102,7 +141,13 @@ function parseEntry(line: string, n: number, file: string): JournalEntry {
   const e = v as Partial<Record<string, unknown>> | null;
   if (e !== null && typeof e === "object" && e.kind === "admit" && typeof e.attempt === "object" && e.attempt !== null) return e as unknown as JournalEntry;
   if (e !== null && typeof e === "object" && e.kind === "charge" && Array.isArray(e.charges) && typeof e.now === "number") return e as unknown as JournalEntry;
-  if (e !== null && typeof e === "object" && e.kind === "snapshot" && typeof e.store === "object" && e.store !== null) return e as unknown as JournalEntry;
+  if (e !== null && typeof e === "object" && e.kind === "snapshot" && typeof e.store === "object" && e.store !== null && (e.held === undefined || Array.isArray(e.held))) {
+    return e as unknown as JournalEntry;
+  }
+  if (e !== null && typeof e === "object" && e.kind === "held" && typeof e.id === "string" && typeof e.request === "object" && e.request !== null && typeof e.at === "number") {
+    return e as unknown as JournalEntry;
+  }
+  if (e !== null && typeof e === "object" && e.kind === "taken" && typeof e.id === "string") return e as unknown as JournalEntry;
   throw new Error(`${file}:${n}: not a journal entry`);
 }
 

@@ -8,6 +8,9 @@
  *   {"hookSpecificOutput": {"hookEventName": "PreToolUse",
  *     "permissionDecision": "allow" | "deny" | "ask", "permissionDecisionReason": "..."}}
  * `allow` → allow, `deny` → deny, `review` → ask (the person at the keyboard is the reviewer).
+ * A PostToolUse event (the call ran) prints nothing; with `--state`, when this hook answered the
+ * call `ask`, the user approved it, and the held review is settled with that approval so that it
+ * counts against the limits (`hook-state.ts` holds asked calls by `tool_use_id`).
  *
  * Tool names: `mcp__SERVER__TOOL` → `ALIAS.TOOL` (ALIAS = SERVER unless `--alias-map SERVER=ALIAS`);
  * a built-in tool (`Bash`, `Edit`, `Write`, `Read`, ...) → `code.NAME` (`--builtin-alias`).
@@ -26,10 +29,10 @@
  */
 import type { Readable } from "node:stream";
 import { resolve } from "node:path";
-import { createGuard, type Decision, type LimitStore, type ToolRequest } from "@agentpolicy/runtime";
+import { createGuard, type Decision, type LimitStore, type ReviewAnswer, type ToolRequest } from "@agentpolicy/runtime";
 import type { Engine } from "../guard-loader.js";
 import { errorText, loadPolicyProgram, openAudit, openStore, parseContextOption, reasonText, type StoreOptions } from "./guard-setup.js";
-import { withHookState } from "./hook-state.js";
+import { withHookState, type HeldReviews } from "./hook-state.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface HookOptions extends StoreOptions {
@@ -62,6 +65,8 @@ export interface HookOutput {
 /** Largest hook input read, in bytes. */
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_BUILTIN_ALIAS = "code";
+/** Who approved, as the audit records an `ask` the user approved in the coding agent. */
+export const CLAUDE_CODE_APPROVER = "user (coding agent ask)";
 
 export async function runHook(options: HookOptions, io: Io): Promise<number> {
   const answer = (permissionDecision: PermissionDecision, permissionDecisionReason: string): number => {
@@ -102,13 +107,36 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
     ...(call.sessionId === undefined ? {} : { session: call.sessionId }),
     ...(call.toolUseId === undefined ? {} : { callId: call.toolUseId }),
   };
-  const decide = async (store?: LimitStore): Promise<Decision> => {
+  /** Decides `asked` (with the user's approval, for a PostToolUse) against `store`, audited. */
+  const decideWith = async (store: LimitStore | undefined, asked: ToolRequest, approval?: ReviewAnswer): Promise<Decision> => {
     const audit = openAudit(options.audit, io.cwd);
     const guard = createGuard(loaded.program, { ...(audit === undefined ? {} : { audit }), ...(store === undefined ? {} : { store }) });
-    const decision = await guard.decide(request);
+    const decision = await guard.decide(asked, approval === undefined ? undefined : { approval });
     await audit?.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the audit log failed: ${errorText(e)}`));
     return decision;
   };
+  const decide = async (store?: LimitStore, held?: HeldReviews): Promise<Decision> => {
+    const decision = await decideWith(store, request);
+    // an `ask` the user may approve: its PostToolUse settles it against the limits
+    if (decision.effect === "review" && call.toolUseId !== undefined) held?.hold(call.toolUseId, request, Date.now());
+    return decision;
+  };
+
+  if (call.event === "PostToolUse") {
+    // The call ran. If this hook answered it `ask`, the user approved it: settle the review, so
+    // the call counts against the limits (audited). Only `--state` remembers what was asked.
+    const toolUseId = call.toolUseId;
+    if (options.state === undefined || toolUseId === undefined) return ExitCode.ok;
+    try {
+      await withHookState(resolve(io.cwd, options.state), async (store, held) => {
+        const asked = held.take(toolUseId);
+        if (asked !== undefined) await decideWith(store, asked, { approved: true, by: CLAUDE_CODE_APPROVER });
+      });
+    } catch (e) {
+      io.err(`agentpolicy hook: --state ${options.state}: ${errorText(e)}`);
+    }
+    return ExitCode.ok;
+  }
   let decision: Decision;
   if (options.redis !== undefined) {
     const opened = await openStore(options);
@@ -175,6 +203,8 @@ export function parseAliasMap(entries: readonly string[]): AliasMap {
 export type HookInput =
   | {
       readonly ok: true;
+      /** PreToolUse: decide the call; PostToolUse: the call ran (an `ask` the user approved settles). */
+      readonly event: "PreToolUse" | "PostToolUse";
       readonly toolName: string;
       readonly toolInput: unknown;
       readonly sessionId?: string;
@@ -182,7 +212,7 @@ export type HookInput =
     }
   | { readonly ok: false; readonly error: string };
 
-/** Validates one PreToolUse call; never throws. */
+/** Validates one PreToolUse (or PostToolUse) call; never throws. */
 export function parseHookInput(text: string): HookInput {
   let v: unknown;
   try {
@@ -192,8 +222,8 @@ export function parseHookInput(text: string): HookInput {
   }
   if (v === null || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: "the call on standard input must be a JSON object" };
   const c = v as Record<string, unknown>;
-  if (c.hook_event_name !== undefined && c.hook_event_name !== "PreToolUse") {
-    return { ok: false, error: `this hook answers PreToolUse calls, not ${JSON.stringify(c.hook_event_name)}` };
+  if (c.hook_event_name !== undefined && c.hook_event_name !== "PreToolUse" && c.hook_event_name !== "PostToolUse") {
+    return { ok: false, error: `this hook answers PreToolUse (and PostToolUse) calls, not ${JSON.stringify(c.hook_event_name)}` };
   }
   if (typeof c.tool_name !== "string" || c.tool_name === "") return { ok: false, error: "`tool_name` must be a non-empty string" };
   const toolInput = c.tool_input === undefined || c.tool_input === null ? {} : c.tool_input;
@@ -201,6 +231,7 @@ export function parseHookInput(text: string): HookInput {
   if (c.session_id !== undefined && typeof c.session_id !== "string") return { ok: false, error: "`session_id` must be a string" };
   return {
     ok: true,
+    event: c.hook_event_name === "PostToolUse" ? "PostToolUse" : "PreToolUse",
     toolName: c.tool_name,
     toolInput,
     ...(typeof c.session_id === "string" ? { sessionId: c.session_id } : {}),
