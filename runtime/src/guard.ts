@@ -11,8 +11,9 @@
  *
  * Hot path: with a `MemoryStore` whose methods are its own (`synchronousMemoryStore`), the view,
  * `evaluate` and the atomic admit run synchronously inside `decide` (no promise per store call,
- * and no other decision can interleave between the view and the admit); each decision is built
- * as one object literal. The only `await` of an audited allow or deny is the sinks' `write`.
+ * and no other decision can interleave between the view and the admit); a generated guard's
+ * frozen verdicts map to shared, frozen decisions; and when every sink has `writeSync`, the audit
+ * is written before `decide` returns a promise that is already settled: no `await` at all.
  */
 
 import { PolicyDenied } from "./errors.js";
