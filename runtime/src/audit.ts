@@ -455,13 +455,37 @@ export type AuditVerification =
 export function verifyAuditLog(text: string): AuditVerification {
   const lines = String(text).split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
-  let prev = GENESIS_HASH;
-  for (let i = 0; i < lines.length; i++) {
-    const result = recordProblem(lines[i], prev);
-    if (typeof result === "string") return { ok: false, line: i + 1, reason: result };
-    prev = result.hash;
+  const verifier = new AuditChainVerifier();
+  for (let i = 0; i < lines.length && verifier.push(lines[i]); i++);
+  return verifier.result();
+}
+
+/**
+ * `verifyAuditLog` one line at a time, for logs too large to hold as one string: `push` each
+ * line (without its `\n`) in order, then read `result()`. An empty line is broken, so a caller
+ * splitting a text leaves out the empty piece after a final newline.
+ */
+export class AuditChainVerifier {
+  private prev = GENESIS_HASH;
+  private lines = 0;
+  private broken: { readonly line: number; readonly reason: string } | null = null;
+
+  /** Checks the next record; false once the chain is broken (later lines are not looked at). */
+  push(line: string): boolean {
+    if (this.broken !== null) return false;
+    this.lines++;
+    const result = recordProblem(line, this.prev);
+    if (typeof result === "string") {
+      this.broken = { line: this.lines, reason: result };
+      return false;
+    }
+    this.prev = result.hash;
+    return true;
   }
-  return { ok: true, records: lines.length };
+
+  result(): AuditVerification {
+    return this.broken === null ? { ok: true, records: this.lines } : { ok: false, ...this.broken };
+  }
 }
 
 /** Why `line` is not a valid record following `prev` (any `prev` when null), or its hash. */

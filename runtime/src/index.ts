@@ -13,6 +13,7 @@ export { DEFAULT_SESSION_TTL_MS, MemoryStore } from "./memory-store.js";
 export type { MemoryStoreOptions, MemoryStoreStats } from "./memory-store.js";
 export {
   GENESIS_HASH,
+  AuditChainVerifier,
   auditHash,
   auditLine,
   sealAuditRecord,
