@@ -233,9 +233,30 @@ function encodeRecord(entry: AuditEntry, prev: string): { readonly hash: string;
 /** Seals `entry` after `prev`. Throws `EvaluationError` when the entry has no canonical JSON form. */
 export function sealAuditRecord(entry: AuditEntry, prev: string): AuditRecord {
   const hash = sha256Hex(writeHashInput(entry, prev).writer.bytes());
+  // a guard's entry becomes plain data: a record a sink hands on holds no class and no undefined member
+  if (entry instanceof GuardAuditEntry) return { ...plainEntry(entry), prev, hash };
   // `{ ...entry, prev, hash }`; `Object.assign` is many times faster in V8, and equal unless the
   // entry has an own `__proto__` member (which assignment would treat as the prototype)
   return entry != null && Object.hasOwn(entry, "__proto__") ? { ...entry, prev, hash } : Object.assign({}, entry, { prev, hash });
+}
+
+/** A guard's entry as a plain object, its absent members left out (the order of a record). */
+function plainEntry(entry: GuardAuditEntry): AuditEntry {
+  const r = entry.request;
+  const request: AuditRequest =
+    r instanceof AuditedRequest
+      ? {
+          agent: r.agent,
+          tool: r.tool,
+          ...(r.args === undefined ? {} : { args: r.args }),
+          ...(r.context === undefined ? {} : { context: r.context }),
+          session: r.session,
+          ...(r.callId === undefined ? {} : { callId: r.callId }),
+        }
+      : r;
+  return entry.review === undefined
+    ? { time: entry.time, request, decision: entry.decision }
+    : { time: entry.time, request, decision: entry.decision, review: entry.review };
 }
 
 /** One record as a JSON Lines line (canonical JSON and `\n`). */
