@@ -370,6 +370,18 @@ describe("MemoryStore: snapshots", () => {
     );
   });
 
+  it("restores a counter's entries as they were, even one used with two windows", () => {
+    const original = new MemoryStore({ sessionTtlMs: Infinity });
+    original.admitSync(attempt([calls(1, 500, "k1")], 10_000));
+    original.admitSync(attempt([calls(2, 500, "k1"), calls(2, "session", "k1")], 10_000));
+    const restored = MemoryStore.fromSnapshot(JSON.parse(JSON.stringify(original.snapshot())));
+    expect(restored.snapshot()).toEqual(original.snapshot());
+    for (const t of [10_000, 10_400, 10_600]) {
+      const a = attempt([calls(3, 500, "k1")], t);
+      expect(restored.admitSync(a)).toEqual(original.admitSync(a));
+    }
+  });
+
   it("refuses what is not a snapshot", () => {
     for (const bad of [null, 1, {}, { version: 2 }, { version: 1, latest: null, counters: [["x", -1, null, []]], runs: [], sessions: [] }, { version: 1, latest: null, counters: [["x", 10, null, [[5, 1], [4, 1]]]], runs: [], sessions: [] }, { version: 1, latest: "now", counters: [], runs: [], sessions: [] }]) {
       expect(() => MemoryStore.fromSnapshot(bad)).toThrow(TypeError);

@@ -74,6 +74,13 @@ class WindowCounter {
     return this.times.length - this.head;
   }
 
+  /** Appends an entry as it was (a snapshot's), without merging: `fromSnapshot` only. */
+  restoreEntry(time: number, amount: number): void {
+    this.times.push(time);
+    this.amounts.push(amount);
+    this.total += amount;
+  }
+
   /** The live entries, oldest first, as `[time, amount]` pairs. */
   liveEntries(): [number, number][] {
     const out: [number, number][] = [];
@@ -258,7 +265,7 @@ export class MemoryStore implements LimitStore {
         const at = time(t, "an entry's time");
         if (at < previous || typeof amount !== "number" || !Number.isFinite(amount) || amount < 0) bad(`counter ${JSON.stringify(c[0])} has entries out of order or without an amount`);
         previous = at;
-        counter.add(at, amount);
+        counter.restoreEntry(at, amount);
       }
       counter.touched = c[2] === null ? -Infinity : time(c[2], "a counter's last write");
       store.counters.set(c[0], counter);
