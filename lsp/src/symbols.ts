@@ -7,16 +7,15 @@ import type { ast, LimitModel, PolicyModel, Resolution, RuleModel } from "@agent
 import type { Snapshot } from "./snapshot.js";
 import { namePathAt } from "./tree.js";
 
+/** A resolution the checker records, as it is (names of consts, labels, agents, aliases, tools, lambda parameters)… */
+type NamedResolution = Extract<Resolution, { kind: "const" | "label" | "agent" | "alias" | "tool" | "lambda-param" }>;
+
 export type PolicySymbol =
-  | { readonly kind: "const"; readonly name: string }
-  | { readonly kind: "label"; readonly name: string }
-  | { readonly kind: "agent"; readonly id: string }
-  | { readonly kind: "alias"; readonly alias: string }
-  | { readonly kind: "tool"; readonly qualified: string }
+  | NamedResolution
+  // … and what only the declarations or the cursor know
   | { readonly kind: "field"; readonly resolution: Extract<Resolution, { kind: "field" }> }
   | { readonly kind: "rule"; readonly id: string }
   | { readonly kind: "root"; readonly root: string }
-  | { readonly kind: "lambda-param"; readonly param: ast.Identifier }
   | { readonly kind: "manifest"; readonly decl: ast.ToolsDecl }
   | { readonly kind: "context-field"; readonly decl: ast.FieldDecl };
 

@@ -267,18 +267,23 @@ export function auditLine(record: AuditRecord): string {
 /** The settled result of a sink that did its work synchronously. */
 const DONE: Promise<void> = Promise.resolve();
 
+/** `write` of a sink that works synchronously: runs `work`, and returns a promise already settled. */
+function settled(work: () => void): Promise<void> {
+  try {
+    work();
+    return DONE;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** Keeps sealed records in memory (tests, `agentpolicy test`, short-lived hosts). */
 export class MemoryAuditSink implements AuditSink {
   readonly records: AuditRecord[] = [];
 
   /** Seals and keeps the record synchronously; the promise is already settled when returned. */
   write(entry: AuditEntry): Promise<void> {
-    try {
-      this.writeSync(entry);
-      return DONE;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settled(() => this.writeSync(entry));
   }
 
   /** Seals and keeps the record; throws when the entry has no canonical JSON form. */
@@ -336,12 +341,7 @@ export class FileAuditSink implements AuditSink {
   constructor(readonly path: string) {}
 
   write(entry: AuditEntry): Promise<void> {
-    try {
-      this.writeSync(entry);
-      return DONE;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settled(() => this.writeSync(entry));
   }
 
   /** `write`, synchronously: when it returns, the line has been handed to the OS; throws instead of rejecting. */

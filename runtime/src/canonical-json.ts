@@ -299,9 +299,13 @@ export class CanonicalJsonWriter {
       this.end += cached.copy(this.buffer, this.end);
       return;
     }
+    if (UNCACHEABLE.has(value)) {
+      this.composite(value);
+      return;
+    }
     // cached from its second write on: a value written once (a one-off verdict) costs no copy
-    if (UNCACHEABLE.has(value) || !SEEN_FROZEN.has(value)) {
-      if (!UNCACHEABLE.has(value)) SEEN_FROZEN.add(value);
+    if (!SEEN_FROZEN.has(value)) {
+      SEEN_FROZEN.add(value);
       this.composite(value);
       return;
     }

@@ -201,12 +201,11 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
    * allocation per call, and the audit encoder reuses its canonical bytes.
    */
   const fromVerdict = (verdict: Verdict): Decision => {
+    const shared = sharedDecisions.get(verdict);
+    if (shared !== undefined) return shared;
     if (!isShareable(verdict)) return buildDecision(verdict);
-    let decision = sharedDecisions.get(verdict);
-    if (decision === undefined) {
-      decision = freezeDecision(buildDecision(verdict));
-      sharedDecisions.set(verdict, decision);
-    }
+    const decision = freezeDecision(buildDecision(verdict));
+    sharedDecisions.set(verdict, decision);
     return decision;
   };
 

@@ -227,7 +227,8 @@ export class MemoryStore implements LimitStore {
     const counters: [string, number | "session", number | null, [number, number][]][] = [];
     for (const [id, counter] of this.counters) {
       if (this.liveCounter(id) === undefined) continue;
-      const entries = counter.window === Infinity ? counter.liveEntries() : (counter.sumAt(this.latest), counter.liveEntries());
+      counter.sumAt(this.latest); // drops the entries that left the window
+      const entries = counter.liveEntries();
       if (entries.length > 0) counters.push([id, counter.window === Infinity ? "session" : counter.window, never(counter.touched), entries]);
     }
     const runs: [string, string, number, number][] = [];

@@ -6,9 +6,10 @@
  * whatever the effects; a policy with errors prints diagnostics and exits 1.
  */
 import { readFileSync } from "node:fs";
-import { createGuard, MemoryStore, type Decision, type ToolRequest, type Usage } from "@agentpolicy/runtime";
+import { createGuard, MemoryStore, type ToolRequest, type Usage } from "@agentpolicy/runtime";
 import { loadProgram, type Engine } from "../guard-loader.js";
 import { checkFile } from "../program.js";
+import { decisionLine } from "./guard-setup.js";
 import { ExitCode, type Io, renderDiagnostics } from "./io.js";
 
 export interface EvalOptions {
@@ -18,7 +19,13 @@ export interface EvalOptions {
 }
 
 type Line =
-  | { readonly kind: "request"; readonly request: ToolRequest; readonly at?: number }
+  | {
+      readonly kind: "request";
+      readonly request: ToolRequest;
+      readonly at?: number;
+      /** The line's own `approval` member, when it has one (`serve` settles a review with it). */
+      readonly approval?: unknown;
+    }
   | { readonly kind: "usage"; readonly usage: Usage; readonly at?: number }
   | { readonly kind: "invalid"; readonly reason: string }
   | { readonly kind: "invalid-usage"; readonly reason: string };
@@ -68,19 +75,6 @@ export async function runEval(file: string, options: EvalOptions, io: Io): Promi
   return ExitCode.ok;
 }
 
-/** The fields of a decision line, in the order TOOLCHAIN.md shows them. */
-function decisionLine(d: Decision): Record<string, unknown> {
-  return {
-    effect: d.effect,
-    rules: d.rules,
-    reasons: d.reasons,
-    limit: d.limit,
-    errors: d.errors,
-    policy: d.policy,
-    policyHash: d.policyHash,
-  };
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
@@ -124,5 +118,5 @@ export function parseLine(text: string): Line {
     ...(Object.hasOwn(v, "context") ? { context: v.context } : {}),
     ...(v.session !== undefined ? { session: v.session as string } : {}),
   };
-  return { kind: "request", request, ...(at !== undefined ? { at } : {}) };
+  return { kind: "request", request, ...(at !== undefined ? { at } : {}), ...(Object.hasOwn(v, "approval") ? { approval: v.approval } : {}) };
 }

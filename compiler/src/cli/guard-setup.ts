@@ -108,7 +108,7 @@ export function openAudit(file: string | undefined, cwd: string): FileAuditSink 
   return file === undefined ? undefined : new FileAuditSink(resolve(cwd, file));
 }
 
-/** The fields of a decision line, in the order TOOLCHAIN.md shows them (as `eval` prints them). */
+/** Exactly the fields of a decision line, in the order TOOLCHAIN.md shows them (`eval`, `serve`). */
 export function decisionLine(d: Decision): Record<string, unknown> {
   return {
     effect: d.effect,
@@ -118,7 +118,6 @@ export function decisionLine(d: Decision): Record<string, unknown> {
     errors: d.errors,
     policy: d.policy,
     policyHash: d.policyHash,
-    ...(d.review === undefined ? {} : { review: d.review }),
   };
 }
 

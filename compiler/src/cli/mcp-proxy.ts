@@ -250,7 +250,7 @@ export function denial(decision: Decision, name: string): CallToolResult {
   return {
     content: [{ type: "text", text: describeDecision(decision, name) }],
     isError: true,
-    _meta: { [DECISION_META_KEY]: decisionLine(decision) },
+    _meta: { [DECISION_META_KEY]: { ...decisionLine(decision), ...(decision.review === undefined ? {} : { review: decision.review }) } },
   };
 }
 

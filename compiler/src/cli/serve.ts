@@ -121,12 +121,11 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
     }
 
     if (path === "/v1/decide") {
-      const { line: text, approval } = withoutApproval(body);
-      const line = parseLine(text);
+      const line = parseLine(body);
       if (line.kind === "invalid") return send(res, 400, invalidRequest(line.reason));
       if (line.kind !== "request") return send(res, 400, invalidRequest("a usage report goes to POST /v1/usage"));
       // The service's clock decides time: a client's `at` is ignored.
-      const decision = await guard.decide(line.request, approval === undefined ? undefined : { approval: approval as ReviewAnswer });
+      const decision = await guard.decide(line.request, line.approval === undefined ? undefined : { approval: line.approval as ReviewAnswer });
       return send(res, 200, decisionLine(decision));
     }
 
@@ -201,22 +200,6 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   await audit?.close().catch((e: unknown) => log(`closing the audit log failed: ${errorText(e)}`));
   await store.close().catch((e: unknown) => log(`closing the limit store failed: ${errorText(e)}`));
   return ExitCode.ok;
-}
-
-/**
- * A `/v1/decide` body without its `approval` member, if it has one: the answer of the caller's
- * human to an earlier `review` of the same request (`DecideOptions.approval`), which settles it.
- */
-function withoutApproval(body: string): { line: string; approval?: unknown } {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return { line: body };
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, "approval")) return { line: body };
-  const { approval, ...request } = value as Record<string, unknown>;
-  return { line: JSON.stringify(request), approval };
 }
 
 /** The bearer token in `file` (trimmed), or none without a file. */

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import * as jsoncModule from "jsonc-parser";
 import type { Node as JsonNode, ParseError } from "jsonc-parser";
 import { describe, expect, it } from "vitest";
-import { parseJsonTree } from "./load.js";
+import { parseJsonTree, valueOf } from "./load.js";
 
 const jsonc: typeof jsoncModule = (jsoncModule as unknown as Record<string, typeof jsoncModule | undefined>)["default"] ?? jsoncModule;
 
@@ -22,24 +22,6 @@ function plain(n: JsonNode): Plain {
   if (n.colonOffset !== undefined) out.colonOffset = n.colonOffset;
   if (n.children !== undefined) out.children = n.children.map(plain);
   return out;
-}
-
-/** The value jsonc's tree denotes (as load.ts's `valueOf` reads it). */
-function valueOf(node: JsonNode): unknown {
-  switch (node.type) {
-    case "object": {
-      const out: Record<string, unknown> = {};
-      for (const prop of node.children ?? []) {
-        const [k, v] = prop.children ?? [];
-        Object.defineProperty(out, String(k.value), { value: valueOf(v), enumerable: true, writable: true, configurable: true });
-      }
-      return out;
-    }
-    case "array":
-      return (node.children ?? []).map(valueOf);
-    default:
-      return node.value;
-  }
 }
 
 function walk(n: JsonNode, f: (n: JsonNode) => void): void {

@@ -149,7 +149,7 @@ function memberKey(obj: JsonNode | undefined, key: string): JsonNode | undefined
 }
 
 /** The JSON value of a node; `__proto__` keys become own properties, like JSON.parse. */
-function valueOf(node: JsonNode): unknown {
+export function valueOf(node: JsonNode): unknown {
   switch (node.type) {
     case "object": {
       const out: Record<string, unknown> = {};

@@ -4,10 +4,9 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryAuditSink } from "../audit.js";
 import { createGuard } from "../guard.js";
-import { shopProgram } from "./test-support.js";
+import { chargeFailingStore, shopProgram } from "./test-support.js";
 import type { GuardOptions } from "../guard.js";
 import { MemoryStore } from "../memory-store.js";
-import type { LimitStore } from "../store.js";
 import { AI_SDK_APPROVER, guardTools, policyToolApproval, policyUsageMiddleware } from "./ai-sdk.js";
 
 const program = shopProgram({ bareNames: true });
@@ -276,15 +275,7 @@ describe("policyUsageMiddleware (wrapLanguageModel)", () => {
   });
 
   it("fails the model call when usage cannot be recorded, unless told to ignore it", async () => {
-    const broken: LimitStore = {
-      sessionView: async () => ({ labels: [], counts: {} }),
-      admit: async () => ({ ok: true }),
-      check: async () => ({ ok: true }),
-      charge: async () => {
-        throw new Error("store down");
-      },
-    };
-    const { guard } = setup({ store: broken });
+    const { guard } = setup({ store: chargeFailingStore() });
     const failing = wrapLanguageModel({ model: callingModel("search", { q: "a" }), middleware: policyUsageMiddleware(guard, { agent: "shop" }) });
     await expect(generateText({ model: failing, prompt: "p" })).rejects.toThrow(/store down/);
     const lenient = wrapLanguageModel({

@@ -3,9 +3,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryAuditSink } from "../audit.js";
 import { createGuard } from "../guard.js";
-import { shopProgram } from "./test-support.js";
+import { chargeFailingStore, shopProgram } from "./test-support.js";
 import type { GuardOptions } from "../guard.js";
-import type { LimitStore } from "../store.js";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { guardStructuredTools, LANGGRAPH_APPROVER, policyMiddleware } from "./langchain.js";
 
@@ -124,15 +123,7 @@ describe("policyMiddleware (createAgent)", () => {
   });
 
   it("fails the model call when usage cannot be recorded", async () => {
-    const broken: LimitStore = {
-      sessionView: async () => ({ labels: [], counts: {} }),
-      admit: async () => ({ ok: true }),
-      check: async () => ({ ok: true }),
-      charge: async () => {
-        throw new Error("store down");
-      },
-    };
-    const { guard } = setup({ store: broken });
+    const { guard } = setup({ store: chargeFailingStore() });
     const agent = createAgent({
       model: fakeModel().respond(done()),
       tools: makeTools([]),

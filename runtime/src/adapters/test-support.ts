@@ -8,7 +8,20 @@
  *                  @id("buy-rate") limit inv.buy to 2 calls per minute
  *                  @id("tokens") limit tokens to 100 per minute }
  */
+import type { LimitStore } from "../store.js";
 import type { LimitCheck, PolicyProgram, Verdict } from "../types.js";
+
+/** A store that admits everything but cannot record usage: `charge` rejects with "store down". */
+export function chargeFailingStore(): LimitStore {
+  return {
+    sessionView: async () => ({ labels: [], counts: {} }),
+    admit: async () => ({ ok: true }),
+    check: async () => ({ ok: true }),
+    charge: async () => {
+      throw new Error("store down");
+    },
+  };
+}
 
 /** `bareNames`: a tool named without its alias (`search`) is `inv.search`, as frameworks name tools. */
 export function shopProgram(options: { readonly bareNames?: boolean } = {}): PolicyProgram {
