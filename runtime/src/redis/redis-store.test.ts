@@ -4,6 +4,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisAvailable, startRedis } from "../../../test/redis/redis-server.js";
 import type { RedisServer } from "../../../test/redis/redis-server.js";
+import { startSilentProxy } from "../../../test/redis/silent-proxy.js";
 import { createGuard, INTERNAL_ERROR_RULE } from "../guard.js";
 import { MemoryStore } from "../memory-store.js";
 import type { LimitAttempt, LimitStore } from "../store.js";
@@ -316,6 +317,31 @@ describe.skipIf(!hasRedis)("RedisStore behind a guard when Redis dies", () => {
     } finally {
       await store.close();
       await own.stop();
+    }
+  });
+
+  it("drops a connection that stops answering and opens a new one; close() does not wait on it", async () => {
+    const proxy = await startSilentProxy(server.port);
+    const store = new RedisStore({ url: proxy.url, commandTimeoutMs: 300 });
+    try {
+      const guard = createGuard(program, { store, agent: "r" });
+      expect((await guard.decide({ agent: "r", tool: "a.x" })).effect).toBe("allow");
+      expect(proxy.silence()).toBe(1);
+
+      const denied = await guard.decide({ agent: "r", tool: "a.x" });
+      expect(denied.effect).toBe("deny");
+      expect(denied.errors[0]?.message).toMatch(/no answer from Redis within 300 ms/);
+      // the wedged socket is still open; the next call goes out on a new connection
+      expect((await guard.decide({ agent: "r", tool: "a.x" })).effect).toBe("allow");
+      expect(proxy.accepted).toBe(2);
+
+      proxy.silence();
+      const started = Date.now();
+      await store.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await store.close();
+      await proxy.close();
     }
   });
 

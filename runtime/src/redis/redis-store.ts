@@ -11,6 +11,9 @@
  * INVARIANT (fail closed): a connection failure, a Redis error or no answer within
  * `commandTimeoutMs` rejects with a `RedisStoreError` naming Redis; the guard turns that into a
  * deny. A timed-out command may still run later, so a failure can over-count, never under-count.
+ * Recovery: a connection the store opened itself (`url`) that leaves a command unanswered for
+ * `commandTimeoutMs` is dropped, and the next call opens a new one, so a half-open or wedged
+ * socket cannot deny every call until a restart. `close()` waits at most `commandTimeoutMs`.
  * Memory: windowed counters expire `window + ttlMarginMs` after their last write; session state
  * (labels, counts, repeat runs, `per session` counters) `sessionTtlMs` after its last write.
  * Redis Cluster: one script touches several keys, so give a `prefix` with a hash tag
@@ -85,6 +88,8 @@ export class RedisStore implements LimitStore {
   private readonly url: string | undefined;
   private runner: Promise<ScriptRunner> | null = null;
   private owned: OwnedClient | null = null;
+  /** The `runner` whose client finished connecting (only for a client the store owns). */
+  private connected: Promise<ScriptRunner> | null = null;
   private lastConnectionError: string | null = null;
   private closed = false;
 
@@ -148,12 +153,31 @@ export class RedisStore implements LimitStore {
     this.owned = null;
     this.runner = null;
     if (owned === null) return;
-    try {
+    // A graceful close waits for pending replies, which a wedged connection never sends.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceful = (async () => {
       if (typeof owned.close === "function") await owned.close();
       else if (typeof owned.quit === "function") await owned.quit();
-    } catch {
-      owned.destroy?.();
-    }
+      return true;
+    })().catch(() => false);
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.timeoutMs);
+    });
+    const closedGracefully = await Promise.race([graceful, expired]);
+    clearTimeout(timer);
+    if (!closedGracefully) destroyQuietly(owned);
+  }
+
+  /**
+   * Drops the store's own connection if `runner` is still current and was connected (a client
+   * still connecting keeps its own reconnect backoff).
+   */
+  private recycle(runner: Promise<ScriptRunner>): void {
+    if (this.runner !== runner || this.connected !== runner || this.owned === null) return;
+    const owned = this.owned;
+    this.owned = null;
+    this.runner = null;
+    destroyQuietly(owned);
   }
 
   private async decide(op: "admit" | "check", script: LuaScript, attempt: LimitAttempt): Promise<LimitOutcome> {
@@ -198,14 +222,16 @@ export class RedisStore implements LimitStore {
   private async run(op: string, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     if (this.closed) throw new RedisStoreError(`Redis limit store: ${op} after close()`);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const connection = this.connection();
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const last = this.lastConnectionError === null ? "" : ` (last connection error: ${this.lastConnectionError})`;
+        this.recycle(connection);
         reject(new RedisStoreError(`Redis limit store: ${op} got no answer from Redis within ${this.timeoutMs} ms${last}`));
       }, this.timeoutMs);
     });
     const work = (async () => {
-      const runner = await this.connection();
+      const runner = await connection;
       return runner(script, keys, args);
     })();
     work.catch(() => undefined);
@@ -223,9 +249,14 @@ export class RedisStore implements LimitStore {
     if (this.runner === null) {
       const opening = this.open();
       this.runner = opening;
-      opening.catch(() => {
-        if (this.runner === opening) this.runner = null;
-      });
+      opening.then(
+        () => {
+          this.connected = opening;
+        },
+        () => {
+          if (this.runner === opening) this.runner = null;
+        },
+      );
     }
     return this.runner;
   }
@@ -257,11 +288,7 @@ export class RedisStore implements LimitStore {
       await client.connect();
     } catch (error) {
       if (this.owned === client) this.owned = null;
-      try {
-        client.destroy?.();
-      } catch {
-        // already gone
-      }
+      destroyQuietly(client);
       throw error;
     }
     if (this.closed) {
@@ -318,5 +345,13 @@ function messageOf(error: unknown): string {
     return String(error);
   } catch {
     return "unprintable error";
+  }
+}
+
+function destroyQuietly(client: OwnedClient): void {
+  try {
+    client.destroy?.();
+  } catch {
+    // already gone
   }
 }
