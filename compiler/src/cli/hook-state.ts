@@ -29,13 +29,14 @@ type JournalEntry =
 
 /**
  * Calls answered `ask`, held until the user's approval shows (the call's PostToolUse), by the
- * coding agent's `tool_use_id`.
+ * coding agent's `tool_use_id`: in the `--state` journal (here) or in Redis (`hook-held-redis.ts`).
+ * Both reject on failure (I/O, Redis), and a call is taken once only.
  */
 export interface HeldReviews {
   /** Holds `request`, answered `ask` at `at` (ms since the epoch), under `id`. */
-  hold(id: string, request: ToolRequest, at: number): void;
+  hold(id: string, request: ToolRequest, at: number): Promise<void>;
   /** The request held under `id`, no longer held; undefined when none is. */
-  take(id: string): ToolRequest | undefined;
+  take(id: string): Promise<ToolRequest | undefined>;
 }
 
 /** A call held this long without its PostToolUse was not approved: compaction drops it. */
@@ -101,11 +102,11 @@ export async function withHookState<T>(
       },
     };
     const reviews: HeldReviews = {
-      hold(id, request, at) {
+      async hold(id, request, at) {
         held.set(id, { request, at });
         journal.push({ kind: "held", id, request, at });
       },
-      take(id) {
+      async take(id) {
         const found = held.get(id);
         if (found === undefined) return undefined;
         held.delete(id);

@@ -8,9 +8,11 @@
  *   {"hookSpecificOutput": {"hookEventName": "PreToolUse",
  *     "permissionDecision": "allow" | "deny" | "ask", "permissionDecisionReason": "..."}}
  * `allow` → allow, `deny` → deny, `review` → ask (the person at the keyboard is the reviewer).
- * A PostToolUse event (the call ran) prints nothing; with `--state`, when this hook answered the
- * call `ask`, the user approved it, and the held review is settled with that approval so that it
- * counts against the limits (`hook-state.ts` holds asked calls by `tool_use_id`).
+ * A PostToolUse event (the call ran) prints nothing; with `--state` or `--redis`, when this hook
+ * answered the call `ask`, the user approved it, and the held review is settled with that approval
+ * so that it counts against the limits (asked calls are held by `tool_use_id`: in the journal,
+ * `hook-state.ts`, or in Redis, `hook-held-redis.ts`, taken once only). An `ask` that cannot be
+ * held (Redis unreachable) is answered `deny` instead.
  *
  * Tool names: `mcp__SERVER__TOOL` → `ALIAS.TOOL` (ALIAS = SERVER unless `--alias-map SERVER=ALIAS`);
  * a built-in tool (`Bash`, `Edit`, `Write`, `Read`, ...) → `code.NAME` (`--builtin-alias`).
@@ -32,6 +34,7 @@ import { resolve } from "node:path";
 import { createGuard, type Decision, type LimitStore, type ReviewAnswer, type ToolRequest } from "@agentpolicy/runtime";
 import type { Engine } from "../guard-loader.js";
 import { errorText, loadPolicyProgram, openAudit, openStore, parseContextOption, reasonText, type StoreOptions } from "./guard-setup.js";
+import { RedisHeldReviews } from "./hook-held-redis.js";
 import { withHookState, type HeldReviews } from "./hook-state.js";
 import { ExitCode, type Io } from "./io.js";
 
@@ -118,22 +121,43 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
   const decide = async (store?: LimitStore, held?: HeldReviews): Promise<Decision> => {
     const decision = await decideWith(store, request);
     // an `ask` the user may approve: its PostToolUse settles it against the limits
-    if (decision.effect === "review" && call.toolUseId !== undefined) held?.hold(call.toolUseId, request, Date.now());
+    if (decision.effect === "review" && call.toolUseId !== undefined) await held?.hold(call.toolUseId, request, Date.now());
     return decision;
+  };
+  /** Settles the review held under `id`, if any, as approved by the user. */
+  const settle = async (store: LimitStore, held: HeldReviews, id: string): Promise<void> => {
+    const asked = await held.take(id);
+    if (asked === undefined) return;
+    const settled = await decideWith(store, asked, { approved: true, by: CLAUDE_CODE_APPROVER });
+    if (settled.errors.length > 0) io.err(`agentpolicy hook: the approved call ${id} was settled with errors: ${reasonText(settled)}`);
   };
 
   if (call.event === "PostToolUse") {
     // The call ran. If this hook answered it `ask`, the user approved it: settle the review, so
-    // the call counts against the limits (audited). Only `--state` remembers what was asked.
+    // the call counts against the limits (audited). `--state` and `--redis` remember what was
+    // asked. The call has run already, so a failure is reported on standard error, exit 0.
     const toolUseId = call.toolUseId;
-    if (options.state === undefined || toolUseId === undefined) return ExitCode.ok;
-    try {
-      await withHookState(resolve(io.cwd, options.state), async (store, held) => {
-        const asked = held.take(toolUseId);
-        if (asked !== undefined) await decideWith(store, asked, { approved: true, by: CLAUDE_CODE_APPROVER });
-      });
-    } catch (e) {
-      io.err(`agentpolicy hook: --state ${options.state}: ${errorText(e)}`);
+    if (toolUseId === undefined) return ExitCode.ok;
+    if (options.state !== undefined) {
+      try {
+        await withHookState(resolve(io.cwd, options.state), (store, held) => settle(store, held, toolUseId));
+      } catch (e) {
+        io.err(`agentpolicy hook: --state ${options.state}: ${errorText(e)}`);
+      }
+    } else if (options.redis !== undefined) {
+      const opened = await openStore(options);
+      if (!opened.ok) {
+        io.err(`agentpolicy hook: ${opened.error}`);
+        return ExitCode.usage;
+      }
+      const held = new RedisHeldReviews({ url: options.redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) });
+      try {
+        await settle(opened.store, held, toolUseId);
+      } catch (e) {
+        io.err(`agentpolicy hook: ${errorText(e)}`);
+      } finally {
+        await closeRedis(opened.store, held, io);
+      }
     }
     return ExitCode.ok;
   }
@@ -144,10 +168,14 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
       io.err(`agentpolicy hook: ${opened.error}`);
       return ExitCode.usage;
     }
+    const held = new RedisHeldReviews({ url: options.redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) });
     try {
-      decision = await decide(opened.store);
+      decision = await decide(opened.store, held);
+    } catch (e) {
+      // the `ask` could not be held, so its approval would not count: deny it instead
+      return answer("deny", `agentpolicy hook: ${errorText(e)}`);
     } finally {
-      await opened.store.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the limit store failed: ${errorText(e)}`));
+      await closeRedis(opened.store, held, io);
     }
   } else {
     try {
@@ -157,6 +185,14 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
     }
   }
   return answer(permissionOf(decision), hookReason(decision, tool));
+}
+
+/** Closes the limit store and the held asks of `--redis` (each waits a bounded time); never rejects. */
+async function closeRedis(store: { close(): Promise<void> }, held: RedisHeldReviews, io: Io): Promise<void> {
+  await Promise.all([
+    store.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the limit store failed: ${errorText(e)}`)),
+    held.close(),
+  ]);
 }
 
 /** allow → allow, deny → deny, review → ask. */

@@ -209,7 +209,7 @@ function buildCli(io: Io, done: (code: number) => void): Command {
       "a coding agent's PreToolUse hook (Claude Code): reads one call as JSON on stdin ({session_id, tool_name, tool_input, ...}), " +
         'prints {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"allow"|"deny"|"ask","permissionDecisionReason":"..."}} and exits 0. ' +
         "mcp__SERVER__TOOL is decided as SERVER.TOOL (see --alias-map), built-in tools (Bash, Edit, ...) as code.NAME. review → ask. " +
-        "With --state, also register it for PostToolUse: an ask the user approved then counts against the limits. " +
+        "With --state or --redis, also register it for PostToolUse: an ask the user approved then counts against the limits. " +
         "Every problem is a deny. Each run is a fresh process: limits and session labels are NOT kept across calls " +
         "unless --state names a journal file that carries them or --redis a Redis server that keeps them",
     )
