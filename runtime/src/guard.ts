@@ -140,6 +140,53 @@ export interface Guard {
   recordUsage(usage: Usage): Promise<UsageResult>;
 }
 
+/**
+ * A call decided with the audit record of a pending review held back: see `decideHoldingReview`.
+ * Internal to the runtime's adapters (the package does not export it).
+ */
+export interface HeldDecision {
+  /** The request decided, built as `Guard.wrap` builds it. */
+  readonly request: ToolRequest;
+  /**
+   * The decision, as `decide` resolves with it. A pending `review` (enforce mode) is not audited
+   * yet; any other decision was audited, exactly as `decide` audits it, before it resolved.
+   */
+  readonly decision: Decision;
+  /**
+   * Writes a held review's record (once, however often it is called) and resolves with the
+   * decision as audited: a denial when the audit failed. Otherwise the decision. Never rejects.
+   */
+  audit(): Promise<Decision>;
+}
+
+/** `Guard.wrap`'s decision of one call, a pending review's audit record held back. */
+type ReviewHolder = (name: string, args: unknown, identity: () => CallIdentity | undefined) => Promise<HeldDecision>;
+
+/** The `ReviewHolder` of every guard `createGuard` made. */
+const reviewHolders = new WeakMap<Guard, ReviewHolder>();
+
+/**
+ * Internal to the runtime's adapters (the package does not export it). Decides a call exactly as
+ * `guard.wrap(name, fn, identity)` does (the same request and fallbacks, rules, limits and span;
+ * an `approval` in the identity is ignored), except that when the decision is a pending `review`
+ * its audit record waits for `audit()`. A framework that pauses the run for a human (a LangGraph
+ * interrupt) and decides the paused call anew when the run resumes writes the record only when
+ * the run really pauses, so each pause is audited once; the resumed call is then settled with
+ * `decide(request, { approval })`, which is audited as usual. Every other decision (an allow has
+ * consumed limits) is audited before the promise resolves; a pending review consumes nothing, so
+ * a held record left unwritten changes no limit. Null for a guard `createGuard` did not make.
+ * Never rejects.
+ */
+export function decideHoldingReview(
+  guard: Guard,
+  name: string,
+  args: unknown,
+  identity: () => CallIdentity | undefined,
+): Promise<HeldDecision> | null {
+  const hold = reviewHolders.get(guard);
+  return hold === undefined ? null : hold(name, args, identity);
+}
+
 interface Outcome {
   readonly decision: Decision;
   /** The qualified tool, when the rules resolved it (for redaction). */
@@ -521,7 +568,62 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     }
   }
 
-  return { policy: meta, mode: shadow ? "shadow" : "enforce", store, decide, wrap, wrapTools, recordUsage };
+  /** Whether `redact` succeeds on the request's arguments (`settle` denies when it does not). */
+  const redacts = (request: ToolRequest, tool: string | null): boolean => {
+    try {
+      redactedArgs(request, tool);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * This guard's `ReviewHolder`: `wrap`'s request, span and decision (`decideRequest`, then
+   * `settle`), except that a pending review is not settled (audited) until `audit()`. Its span
+   * ends with the decision, as a denied wrapped call's does. Never rejects.
+   */
+  async function holdReview(name: string, args: unknown, identity: () => CallIdentity | undefined): Promise<HeldDecision> {
+    let identityError: unknown;
+    let request: ToolRequest;
+    try {
+      request = buildRequest(name, args, identity() ?? {}, options);
+    } catch (error) {
+      identityError = error ?? new Error("the identity resolver threw");
+      request = buildRequest(name, args, {}, options);
+    }
+    const span = startToolSpan(options.tracer, request);
+    const end = (decision: Decision): void =>
+      endSpan(span, decision.effect !== "allow" && decision.shadow !== true ? `denied by policy: ${decision.rules.join(", ")}` : undefined);
+    const audited = async (settled: Decision | Promise<Decision>): Promise<HeldDecision> => {
+      const decision = await settled;
+      end(decision);
+      return { request, decision, audit: () => Promise.resolve(decision) };
+    };
+    if (identityError !== undefined || requestProblem(request) !== null) return audited(decideInSpan(request, span, identityError));
+    let now = Number.NaN;
+    let outcome: Outcome;
+    try {
+      now = timeOf(request);
+      outcome = await decideRequest(request, now, undefined);
+    } catch (error) {
+      return audited(settle(request, { decision: failClosed(error), tool: null }, now, null, span));
+    }
+    if (shadow || outcome.decision.effect !== "review" || !redacts(request, outcome.tool)) {
+      return audited(settle(request, outcome, now, null, span));
+    }
+    const decision = outcome.decision;
+    annotateSpan(span, decision);
+    end(decision);
+    let written: Promise<Decision> | null = null;
+    const audit = (): Promise<Decision> =>
+      (written ??= new Promise<Decision>((resolve) => resolve(settle(request, outcome, now, null, null))).catch((error: unknown) => failClosed(error)));
+    return { request, decision, audit };
+  }
+
+  const guard: Guard = { policy: meta, mode: shadow ? "shadow" : "enforce", store, decide, wrap, wrapTools, recordUsage };
+  reviewHolders.set(guard, holdReview);
+  return guard;
 }
 
 const REDACTED = "[redacted]";

@@ -33,6 +33,11 @@ const done = () => new AIMessage({ content: "done", usage_metadata: { input_toke
 
 const toolMessages = (messages: readonly unknown[]) => messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
 
+/** The effects audited for one tool call, in order. */
+const auditedEffects = (audit: MemoryAuditSink, callId: string) => audit.records.filter((r) => r.request.callId === callId).map((r) => r.decision.effect);
+
+type Paused = { __interrupt__?: { value: unknown }[]; messages: unknown[] };
+
 describe("policyMiddleware (createAgent)", () => {
   it("runs allowed calls and answers denied ones with an error ToolMessage", async () => {
     const { guard, audit } = setup();
@@ -74,7 +79,7 @@ describe("policyMiddleware (createAgent)", () => {
       const model = fakeModel().respond(withUsage([{ name: "buy", args: { sku }, id: `c-${sku}` }], 1, 1)).respond(done());
       const agent = createAgent({ model, tools: makeTools(ran), checkpointer, middleware: [policyMiddleware(guard, { alias: "inv", review: "interrupt" })] });
       const config = { configurable: { thread_id: `thread-${sku}` } };
-      const first = (await agent.invoke({ messages: [{ role: "user", content: `buy ${sku}` }] }, config)) as { __interrupt__?: { value: unknown }[]; messages: unknown[] };
+      const first = (await agent.invoke({ messages: [{ role: "user", content: `buy ${sku}` }] }, config)) as Paused;
       if (first.__interrupt__ === undefined) return { paused: null, messages: first.messages };
       const resumed = await agent.invoke(new Command({ resume: answer }), config);
       return { paused: first.__interrupt__[0]?.value, messages: resumed.messages };
@@ -97,6 +102,119 @@ describe("policyMiddleware (createAgent)", () => {
     expect(over.paused).toBeNull();
     expect(String(toolMessages(over.messages).at(-1)?.content)).toContain("buy-rate");
     expect(ran).toEqual(["buy b1", "buy b3"]);
+
+    // each pause is audited once (the node LangGraph runs again on resume writes no second review),
+    // then the settled decision
+    expect(auditedEffects(audit, "c-b1")).toEqual(["review", "allow"]);
+    expect(auditedEffects(audit, "c-b2")).toEqual(["review", "deny"]);
+    expect(auditedEffects(audit, "c-b3")).toEqual(["review", "allow"]);
+    expect(auditedEffects(audit, "c-b4")).toEqual(["deny"]);
+    expect(audit.records).toHaveLength(7);
+    const settled = audit.records.filter((r) => r.decision.effect !== "review" && r.request.callId !== "c-b4");
+    expect(settled.map((r) => r.review)).toEqual([
+      { status: "approved", by: "ops" },
+      { status: "rejected", by: "ops", note: "not now" },
+      { status: "approved", by: LANGGRAPH_APPROVER },
+    ]);
+    expect(settled[1]?.decision).toMatchObject({ effect: "deny", review: { approved: false, by: "ops", note: "not now" } });
+    for (const r of audit.records.filter((r) => r.decision.effect === "review")) expect(r.review).toBeUndefined();
+  });
+
+  it("with review: \"interrupt\", audits each of two pauses of one run once, then its answer", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const model = fakeModel()
+      .respond(withUsage([{ name: "buy", args: { sku: "b1" }, id: "c1" }], 1, 1))
+      .respond(withUsage([{ name: "buy", args: { sku: "b2" }, id: "c2" }], 1, 1))
+      .respond(done());
+    const agent = createAgent({ model, tools: makeTools(ran), checkpointer: new MemorySaver(), middleware: [policyMiddleware(guard, { alias: "inv", review: "interrupt" })] });
+    const config = { configurable: { thread_id: "twice" } };
+
+    const first = (await agent.invoke({ messages: [{ role: "user", content: "buy two" }] }, config)) as Paused;
+    expect(first.__interrupt__?.[0]?.value).toMatchObject({ toolCallId: "c1" });
+    expect(audit.records.map((r) => r.decision.effect)).toEqual(["review"]);
+
+    const second = (await agent.invoke(new Command({ resume: { approved: true, by: "ops" } }), config)) as Paused;
+    expect(second.__interrupt__?.[0]?.value).toMatchObject({ toolCallId: "c2" });
+    expect(ran).toEqual(["buy b1"]);
+    expect(audit.records.map((r) => [r.request.callId, r.decision.effect])).toEqual([
+      ["c1", "review"],
+      ["c1", "allow"],
+      ["c2", "review"],
+    ]);
+
+    const last = (await agent.invoke(new Command({ resume: { approved: false, by: "ops" } }), config)) as Paused;
+    expect(last.__interrupt__).toBeUndefined();
+    expect(ran).toEqual(["buy b1"]);
+    expect(String(toolMessages(last.messages).at(-1)?.content)).toContain("rejected in review by ops");
+    expect(audit.records.map((r) => [r.request.callId, r.decision.effect])).toEqual([
+      ["c1", "review"],
+      ["c1", "allow"],
+      ["c2", "review"],
+      ["c2", "deny"],
+    ]);
+    expect(audit.records.map((r) => r.request.session)).toEqual(["twice", "twice", "twice", "twice"]);
+  });
+
+  it("with review: \"interrupt\", an approval given after the limit ran out during the pause is a denial", async () => {
+    const { guard, audit } = setup();
+    const ran: string[] = [];
+    const checkpointer = new MemorySaver();
+    const agentFor = (sku: string) =>
+      createAgent({
+        model: fakeModel().respond(withUsage([{ name: "buy", args: { sku }, id: `c-${sku}` }], 1, 1)).respond(done()),
+        tools: makeTools(ran),
+        checkpointer,
+        middleware: [policyMiddleware(guard, { alias: "inv", review: "interrupt" })],
+      });
+    const skus = ["b1", "b2", "b3"];
+    const agents = skus.map(agentFor);
+    // three purchases pause at once: a pending review consumes nothing, so `buy-rate` (2) has room for each
+    for (const [i, sku] of skus.entries()) {
+      const paused = (await agents[i]!.invoke({ messages: [{ role: "user", content: sku }] }, { configurable: { thread_id: sku } })) as Paused;
+      expect(paused.__interrupt__).toHaveLength(1);
+    }
+    const results: Paused[] = [];
+    for (const [i, sku] of skus.entries()) {
+      results.push((await agents[i]!.invoke(new Command({ resume: true }), { configurable: { thread_id: sku } })) as Paused);
+    }
+    expect(ran).toEqual(["buy b1", "buy b2"]);
+    expect(String(toolMessages(results[2]!.messages).at(-1)?.content)).toContain("buy-rate");
+    expect(auditedEffects(audit, "c-b1")).toEqual(["review", "allow"]);
+    expect(auditedEffects(audit, "c-b2")).toEqual(["review", "allow"]);
+    expect(auditedEffects(audit, "c-b3")).toEqual(["review", "deny"]);
+    expect(audit.records.at(-1)?.decision).toMatchObject({ effect: "deny", rules: ["buy-rate"], limit: { id: "buy-rate" } });
+  });
+
+  it("with review: \"interrupt\", does not pause when the review's audit record cannot be written (fail closed)", async () => {
+    const ran: string[] = [];
+    const guard = createGuard(program, {
+      agent: "shop",
+      clock: () => 1_000,
+      audit: {
+        write: async () => {
+          throw new Error("disk full");
+        },
+      },
+    });
+    const model = fakeModel().respond(withUsage([{ name: "buy", args: { sku: "b1" }, id: "c1" }], 1, 1)).respond(done());
+    const agent = createAgent({ model, tools: makeTools(ran), checkpointer: new MemorySaver(), middleware: [policyMiddleware(guard, { alias: "inv", review: "interrupt" })] });
+    const result = (await agent.invoke({ messages: [{ role: "user", content: "buy" }] }, { configurable: { thread_id: "t" } })) as Paused;
+    expect(result.__interrupt__).toBeUndefined();
+    expect(ran).toEqual([]);
+    expect(toolMessages(result.messages)[0]).toMatchObject({ status: "error" });
+    expect(String(toolMessages(result.messages)[0]?.content)).toContain("audit failed: disk full");
+  });
+
+  it("with review: \"interrupt\" in shadow mode, runs the call without pausing and audits the review once", async () => {
+    const { guard, audit } = setup({ mode: "shadow" });
+    const ran: string[] = [];
+    const model = fakeModel().respond(withUsage([{ name: "buy", args: { sku: "b1" }, id: "c1" }], 1, 1)).respond(done());
+    const agent = createAgent({ model, tools: makeTools(ran), checkpointer: new MemorySaver(), middleware: [policyMiddleware(guard, { alias: "inv", review: "interrupt" })] });
+    const result = (await agent.invoke({ messages: [{ role: "user", content: "buy" }] }, { configurable: { thread_id: "t" } })) as Paused;
+    expect(result.__interrupt__).toBeUndefined();
+    expect(ran).toEqual(["buy b1"]);
+    expect(audit.records.map((r) => r.decision)).toEqual([expect.objectContaining({ effect: "review", shadow: true })]);
   });
 
   it("with review: \"interrupt\" but no checkpointer, a review is an error ToolMessage (fail closed)", async () => {

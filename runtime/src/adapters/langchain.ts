@@ -7,7 +7,9 @@
  *   runs. With `review: "interrupt"` a review pauses the run with a LangGraph `interrupt` (the
  *   agent needs a checkpointer); the value it is resumed with (`new Command({ resume: { approved,
  *   by?, note? } })`) settles the review (`DecideOptions.approval`): an approval checks and consumes
- *   the limits again, atomically, and is audited. With the `usage` option its `wrapModelCall`
+ *   the limits again, atomically, and is audited. Each pause is audited once: LangGraph runs the
+ *   tool node again on resume, and the call decided anew then writes no second `review` record
+ *   (`decideHoldingReview`), only the settled decision. With the `usage` option its `wrapModelCall`
  *   charges every model response's `usage_metadata` (`input_tokens`, `output_tokens`) to `tokens`
  *   and `cost` limits.
  * - `guardStructuredTools(guard, tools)` — for tools used outside `createAgent` (a LangGraph
@@ -20,9 +22,12 @@
 
 import { ToolMessage, createMiddleware, tool as lcTool } from "langchain";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { PolicyDenied } from "../errors.js";
+import { decideHoldingReview } from "../guard.js";
 import type { CallIdentity, Guard, ReviewAnswer } from "../guard.js";
-import { decideCall, messageOf, policyToolName, tokenCount } from "./common.js";
-import type { ToolNaming } from "./common.js";
+import type { Decision, ToolRequest } from "../types.js";
+import { decideCall, messageOf, policyToolName, tokenCount, verdictOfError } from "./common.js";
+import type { CallToDecide, CallVerdict, ToolNaming } from "./common.js";
 
 /** One tool call as this adapter describes it to `identity`. */
 export interface LangChainToolCall {
@@ -63,7 +68,9 @@ export interface PolicyMiddlewareOptions extends LangChainGuardOptions {
   /**
    * What a `review` the guard's reviewer did not settle becomes: `"deny"` (default: an error
    * `ToolMessage`), or `"interrupt"`: the run pauses with a LangGraph `interrupt` whose value is a
-   * `PolicyReviewRequest`, and the human's answer it is resumed with settles the review. Needs
+   * `PolicyReviewRequest`, and the human's answer it is resumed with settles the review. The audit
+   * log holds one `review` record per pause (written when the run pauses; if it cannot be written
+   * the call is denied and the run does not pause), then the settled decision. Needs
    * `@langchain/langgraph` (a dependency of `langchain`) and a checkpointer on the agent.
    */
   readonly review?: "deny" | "interrupt";
@@ -92,39 +99,46 @@ export function policyMiddleware(guard: Guard, options: PolicyMiddlewareOptions 
       const toolCall = request.toolCall;
       const callId = typeof toolCall.id === "string" ? toolCall.id : "";
       const runtime = (request.runtime ?? {}) as LangChainRuntimeLike;
-      /** The call decided; with a human's `approval`, which settles a review. */
-      const decide = (approval?: ReviewAnswer) =>
-        decideCall(guard, {
-          name: toolCall.name,
-          args: toolCall.args,
-          naming: options,
-          callId,
-          identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
-          ...(approval === undefined ? {} : { approval }),
-        });
-      const verdict = await decide();
-      if (verdict.effect === "allow") return handler(request);
-      if (verdict.effect === "review" && options.review === "interrupt") {
-        let answer: ReviewAnswer;
-        try {
-          answer = await askThroughInterrupt({
-            type: "agentpolicy/review",
-            tool: safePolicyName(toolCall.name, options),
-            toolName: toolCall.name,
-            toolCallId: callId,
-            args: toolCall.args,
-            reason: verdict.reason,
-          });
-        } catch (error) {
-          if (await isInterrupt(error)) throw error; // pauses the run for the human
-          const reason = `${verdict.reason} (the review could not be asked: ${messageOf(error)})`;
-          return new ToolMessage({ content: reason, tool_call_id: callId, name: toolCall.name, status: "error" });
-        }
-        const settled = await decide(answer);
-        if (settled.effect === "allow") return handler(request);
-        return new ToolMessage({ content: settled.reason, tool_call_id: callId, name: toolCall.name, status: "error" });
+      const call: CallToDecide = {
+        name: toolCall.name,
+        args: toolCall.args,
+        naming: options,
+        callId,
+        identity: () => identityOf(options.identity, { toolName: toolCall.name, callId, args: toolCall.args }, runtime),
+      };
+      const refuse = (reason: string) => new ToolMessage({ content: reason, tool_call_id: callId, name: toolCall.name, status: "error" });
+      if (options.review !== "interrupt") {
+        const verdict = await decideCall(guard, call);
+        return verdict.effect === "allow" ? handler(request) : refuse(verdict.reason);
       }
-      return new ToolMessage({ content: verdict.reason, tool_call_id: callId, name: toolCall.name, status: "error" });
+      // LangGraph runs the node again when a paused run resumes, so this call is decided again
+      // then: a pending review's audit record is written only when the run really pauses.
+      const held = await decideHolding(guard, call);
+      if (held.verdict.effect === "allow") return handler(request);
+      if (held.verdict.effect === "deny") return refuse(held.verdict.reason);
+      let answer: ReviewAnswer;
+      try {
+        answer = await askThroughInterrupt({
+          type: "agentpolicy/review",
+          tool: safePolicyName(toolCall.name, options),
+          toolName: toolCall.name,
+          toolCallId: callId,
+          args: toolCall.args,
+          reason: held.verdict.reason,
+        });
+      } catch (error) {
+        const audited = await held.audit();
+        if (audited.effect === "review") {
+          if (await isInterrupt(error)) throw error; // the run pauses for the human, its review audited once
+          return refuse(`${audited.reason} (the review could not be asked: ${messageOf(error)})`);
+        }
+        // the review's record could not be written: a denial (fail closed), and the run does not pause
+        return refuse(audited.effect === "deny" ? audited.reason : held.verdict.reason);
+      }
+      // resumed with the human's answer: the review was audited when the run paused; the answer
+      // settles it (rules again, then the limits checked and consumed atomically) and is audited
+      const settled = await decideCall(guard, { ...call, approval: answer });
+      return settled.effect === "allow" ? handler(request) : refuse(settled.reason);
     },
     ...(options.usage === undefined
       ? {}
@@ -194,6 +208,45 @@ export function guardStructuredTools<T extends StructuredToolInterface>(guard: G
     );
     return guarded as unknown as T;
   });
+}
+
+/** A call decided with a pending review's audit record held back (`decideHoldingReview`). */
+interface HeldCall {
+  readonly verdict: CallVerdict;
+  /** Writes the held review record; resolves with the verdict as audited (a denial when the audit failed). Never rejects. */
+  audit(): Promise<CallVerdict>;
+}
+
+/**
+ * `decideCall`, except that a pending review's audit record waits for `audit()`. A guard that
+ * `createGuard` did not make is asked through `decideCall` (its review is audited at once, and
+ * again each time the paused call is decided anew). Never rejects.
+ */
+async function decideHolding(guard: Guard, call: CallToDecide): Promise<HeldCall> {
+  try {
+    const tool = policyToolName(call.name, call.naming);
+    const who = (): CallIdentity | undefined => {
+      // as in `decideCall`: an approval never comes from an identity
+      const { approval: _fromIdentity, ...identity } = call.identity?.() ?? {};
+      return call.callId === undefined || call.callId === "" || identity.callId !== undefined ? identity : { ...identity, callId: call.callId };
+    };
+    const holding = decideHoldingReview(guard, tool, call.args, who);
+    if (holding === null) {
+      const verdict = await decideCall(guard, call);
+      return { verdict, audit: () => Promise.resolve(verdict) };
+    }
+    const held = await holding;
+    return { verdict: verdictOf(held.decision, held.request), audit: async () => verdictOf(await held.audit(), held.request) };
+  } catch (error) {
+    const verdict = verdictOfError(error);
+    return { verdict, audit: () => Promise.resolve(verdict) };
+  }
+}
+
+/** A decision as `decideCall` reports it: what `Guard.wrap` runs is allow; anything else carries `PolicyDenied`'s message. */
+function verdictOf(decision: Decision, request: ToolRequest): CallVerdict {
+  if (decision.effect === "allow" || decision.shadow === true) return { effect: "allow", shadow: decision.shadow === true };
+  return verdictOfError(new PolicyDenied(decision, request));
 }
 
 /**
