@@ -145,37 +145,29 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
         io.err(`agentpolicy hook: --state ${options.state}: ${errorText(e)}`);
       }
     } else if (options.redis !== undefined) {
-      const opened = await openStore(options);
-      if (!opened.ok) {
-        io.err(`agentpolicy hook: ${opened.error}`);
-        return ExitCode.usage;
-      }
-      const held = new RedisHeldReviews({ url: options.redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) });
+      const redis = await openRedis(options, options.redis, io);
+      if (redis === null) return ExitCode.usage;
       try {
-        await settle(opened.store, held, toolUseId);
+        await settle(redis.store, redis.held, toolUseId);
       } catch (e) {
         io.err(`agentpolicy hook: ${errorText(e)}`);
       } finally {
-        await closeRedis(opened.store, held, io);
+        await closeRedis(redis, io);
       }
     }
     return ExitCode.ok;
   }
   let decision: Decision;
   if (options.redis !== undefined) {
-    const opened = await openStore(options);
-    if (!opened.ok) {
-      io.err(`agentpolicy hook: ${opened.error}`);
-      return ExitCode.usage;
-    }
-    const held = new RedisHeldReviews({ url: options.redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) });
+    const redis = await openRedis(options, options.redis, io);
+    if (redis === null) return ExitCode.usage;
     try {
-      decision = await decide(opened.store, held);
+      decision = await decide(redis.store, redis.held);
     } catch (e) {
       // the `ask` could not be held, so its approval would not count: deny it instead
       return answer("deny", `agentpolicy hook: ${errorText(e)}`);
     } finally {
-      await closeRedis(opened.store, held, io);
+      await closeRedis(redis, io);
     }
   } else {
     try {
@@ -187,11 +179,27 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
   return answer(permissionOf(decision), hookReason(decision, tool));
 }
 
-/** Closes the limit store and the held asks of `--redis` (each waits a bounded time); never rejects. */
-async function closeRedis(store: { close(): Promise<void> }, held: RedisHeldReviews, io: Io): Promise<void> {
+/** What `--redis` keeps in Redis: the limit store and the held asks. */
+interface RedisState {
+  readonly store: LimitStore & { close(): Promise<void> };
+  readonly held: RedisHeldReviews;
+}
+
+/** The `--redis` state (nothing connects until used), or null when the options are bad (reported on `io`). */
+async function openRedis(options: StoreOptions, url: string, io: Io): Promise<RedisState | null> {
+  const opened = await openStore(options);
+  if (!opened.ok) {
+    io.err(`agentpolicy hook: ${opened.error}`);
+    return null;
+  }
+  return { store: opened.store, held: new RedisHeldReviews({ url, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) }) };
+}
+
+/** Closes both (each waits a bounded time); never rejects. */
+async function closeRedis(redis: RedisState, io: Io): Promise<void> {
   await Promise.all([
-    store.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the limit store failed: ${errorText(e)}`)),
-    held.close(),
+    redis.store.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the limit store failed: ${errorText(e)}`)),
+    redis.held.close(),
   ]);
 }
 
