@@ -17,6 +17,11 @@
  *   (a missing value included) is an error.
  * - `.matches` / `.glob` patterns must be a string literal or a const (§12), so a
  *   pattern never comes from a request.
+ *
+ * The same evaluator computes, at compile time, the values of consts and of the expressions
+ * the checker and the analyses fold (`ConstantEvaluator`, used by `semantic/fold.ts`): there a
+ * name has the value of the const it names or none, so the language has one meaning however
+ * early an expression is evaluated.
  */
 import {
   EvaluationError,
@@ -104,7 +109,7 @@ export class EvalMemo {
 /** Evaluates `expr`; any failure (including an unexpected exception) is an error outcome. */
 export function evaluateExpr(expr: ast.Expr, env: EvalEnv): Outcome<unknown> {
   try {
-    return { ok: true, value: new Evaluator(env).eval(expr, null) };
+    return { ok: true, value: new Evaluator(requestNames(env), env.memo).eval(expr, null) };
   } catch (e) {
     return { ok: false, message: errorMessage(e) };
   }
@@ -113,7 +118,7 @@ export function evaluateExpr(expr: ast.Expr, env: EvalEnv): Outcome<unknown> {
 /** Evaluates a `when` / `unless` condition: a boolean, or an error (a non-boolean result is one). */
 export function evaluateCondition(expr: ast.Expr, env: EvalEnv): Outcome<boolean> {
   try {
-    const ev = new Evaluator(env);
+    const ev = new Evaluator(requestNames(env), env.memo);
     return { ok: true, value: ev.boolean(expr, ev.eval(expr, null)) };
   } catch (e) {
     return { ok: false, message: errorMessage(e) };
@@ -124,6 +129,154 @@ function errorMessage(e: unknown): string {
   if (e instanceof EvaluationError) return e.message;
   if (e instanceof Error) return `evaluation failed: ${e.message}`;
   return "evaluation failed";
+}
+
+/** The value of a const by name at compile time; undefined when it has none (unknown, cyclic or failed). */
+export type ConstLookup = (name: string) => unknown;
+
+/** The detail of a compile-time failure at a name without a value (`args`, a label, an unknown name). */
+export const noCompileTimeValue = (name: string): string => `\`${name}\` has no value at compile time`;
+
+/**
+ * An evaluation at compile time, before any request: names are consts (`consts`) or lambda
+ * parameters, nothing else has a value. A failure names the node that failed, and its message
+ * does not quote the expression (the caller points at the node instead).
+ */
+export class ConstantEvaluator {
+  private readonly evaluator: Evaluator;
+
+  /**
+   * `consts` must answer the same for a name on every call. With `remember`, the value of every
+   * subexpression evaluated outside a lambda is kept and reused (the values are shared and must
+   * not be mutated), so evaluating every subexpression of a tree stays linear.
+   */
+  constructor(consts: ConstLookup, remember: boolean) {
+    this.evaluator = new Evaluator(constNames(consts), new EvalMemo(), remember ? new Map() : null);
+  }
+
+  /** The value of `expr`, or why it has none and at which node (null: not known); never throws. */
+  evaluate(expr: ast.Expr): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string; readonly node: ast.Expr | null } {
+    try {
+      return { ok: true, value: this.evaluator.eval(expr, null) };
+    } catch (e) {
+      if (e instanceof ExprFailure) return { ok: false, message: e.detail, node: e.node };
+      return { ok: false, message: e instanceof Error ? e.message : String(e), node: null };
+    }
+  }
+}
+
+/** A failure at `node`: `message` quotes the expression when the evaluation knows the text; `detail` does not. */
+export class ExprFailure extends EvaluationError {
+  constructor(
+    message: string,
+    readonly node: ast.Expr,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the names of an expression mean where it is evaluated (lambda parameters aside). */
+interface Names {
+  /** The policy text, to quote a failing expression; null when not known. */
+  readonly text: string | null;
+  readonly session: SessionView | undefined;
+  /** The value of `node`, a name that is no lambda parameter (fails through `ev.fail`). */
+  value(node: ast.NameRef, ev: Evaluator): unknown;
+  /** Whether `node` names a const (a pattern must be a string literal or a const). */
+  isConst(node: ast.NameRef): boolean;
+  /** The label `arg` names, or null. */
+  label(arg: ast.Expr): string | null;
+  /** The qualified tools the selector `arg` names, or null. */
+  tools(arg: ast.Expr): readonly string[] | null;
+}
+
+/** Names while deciding a request (or a usage charge): resolved by the checker's model. */
+function requestNames(env: EvalEnv): Names {
+  const model = env.model;
+  /** Consts being evaluated (a cycle is an error, though the checker rejects cycles first). */
+  const evaluating = new Set<string>();
+  const constValue = (node: ast.Expr, name: string, ev: Evaluator): unknown => {
+    const memo = env.memo.consts;
+    if (memo.has(name)) return memo.get(name);
+    const c = model.consts.get(name);
+    if (c === undefined) return ev.fail(node, `no const is named \`${name}\``);
+    if (evaluating.has(name)) return ev.fail(node, `const \`${name}\` depends on itself`);
+    evaluating.add(name);
+    try {
+      // A const reads no request roots, so its value is the same for every request.
+      const value = ev.eval(c.decl.value, null);
+      memo.set(name, value);
+      return value;
+    } finally {
+      evaluating.delete(name);
+    }
+  };
+  const root = (node: ast.Expr, name: "args" | "ctx" | "tool" | "session" | "agent", ev: Evaluator): unknown => {
+    switch (name) {
+      case "agent":
+        return new AgentRoot(env.agent);
+      case "session":
+        return new SessionRoot(env.sessionId);
+      default: {
+        const req = env.request;
+        if (req === null) return ev.fail(node, `\`${name}\` is not available here`);
+        return name === "args" ? req.args : name === "ctx" ? req.ctx : new ToolRoot(req.tool);
+      }
+    }
+  };
+  return {
+    text: model.document.text,
+    session: env.session,
+    value(node, ev) {
+      const res = model.resolutions.get(node);
+      if (res?.kind === "const") return constValue(node, res.name, ev);
+      if (res?.kind === "label") return new LabelRef(res.name);
+      if (res?.kind === "root") return root(node, res.root, ev);
+      if (ROOTS.has(node.name)) return root(node, node.name as "args" | "ctx" | "tool" | "session" | "agent", ev);
+      if (model.consts.has(node.name)) return constValue(node, node.name, ev);
+      if (model.labels.has(node.name)) return new LabelRef(node.name);
+      return ev.fail(node, `\`${node.name}\` is not declared`);
+    },
+    isConst: (node) => model.resolutions.get(node)?.kind === "const" || model.consts.has(node.name),
+    label(arg) {
+      const res = model.resolutions.get(arg);
+      if (res?.kind === "label") return res.name;
+      if (arg.kind === "NameRef" && model.labels.has(arg.name)) return arg.name;
+      return null;
+    },
+    tools(arg) {
+      const res = model.resolutions.get(arg);
+      if (res?.kind === "tool") return [res.qualified];
+      if (res?.kind === "alias") return toolsOfAlias(model, res.alias);
+      const text = selectorText(arg);
+      if (text === "*") return [...model.tools.keys()];
+      if (text !== null) {
+        if (text.endsWith(".*")) {
+          const alias = text.slice(0, -2);
+          if (model.aliases.has(alias)) return toolsOfAlias(model, alias);
+        } else if (model.tools.has(text)) {
+          return [text];
+        }
+      }
+      return null;
+    },
+  };
+}
+
+/** Names at compile time: a const's value, or no value at all. */
+function constNames(consts: ConstLookup): Names {
+  return {
+    text: null,
+    session: undefined,
+    value(node, ev) {
+      const v = consts(node.name);
+      return v === undefined ? ev.fail(node, noCompileTimeValue(node.name)) : v;
+    },
+    isConst: (node) => consts(node.name) !== undefined,
+    label: () => null,
+    tools: () => null,
+  };
 }
 
 /** Lambda parameters in scope, innermost first. */
@@ -137,12 +290,23 @@ const ROOTS = new Set(["args", "ctx", "tool", "session", "agent"]);
 const SNIPPET_MAX = 60;
 
 class Evaluator {
-  /** Consts being evaluated (a cycle is an error, though the checker rejects cycles first). */
-  private readonly evaluatingConsts = new Set<string>();
-
-  constructor(private readonly env: EvalEnv) {}
+  constructor(
+    private readonly names: Names,
+    private readonly memo: EvalMemo,
+    /** Values of subexpressions evaluated outside a lambda (compile time only: they read no request). */
+    private readonly values: Map<ast.Expr, unknown> | null = null,
+  ) {}
 
   eval(node: ast.Expr, scope: Scope | null): unknown {
+    const values = this.values;
+    if (values === null || scope !== null) return this.compute(node, scope);
+    if (values.has(node)) return values.get(node);
+    const value = this.compute(node, scope);
+    values.set(node, value);
+    return value;
+  }
+
+  private compute(node: ast.Expr, scope: Scope | null): unknown {
     switch (node.kind) {
       case "StringLiteral":
         return node.value;
@@ -160,7 +324,8 @@ class Evaluator {
       case "RecordLiteral":
         return makeRecord(node.entries.map((en) => [en.key, this.present(en.value, this.eval(en.value, scope), `field \`${en.key}\``)] as const));
       case "NameRef":
-        return this.name(node, scope);
+        for (let s = scope; s !== null; s = s.parent) if (s.name === node.name) return s.value;
+        return this.names.value(node, this);
       case "MemberExpr":
         return this.member(node, this.eval(node.object, scope));
       case "CallExpr":
@@ -184,60 +349,12 @@ class Evaluator {
     return v;
   }
 
-  // ------------------------------------------------------------------ names
-
-  private name(node: ast.NameRef, scope: Scope | null): unknown {
-    for (let s = scope; s !== null; s = s.parent) if (s.name === node.name) return s.value;
-    const res = this.env.model.resolutions.get(node);
-    if (res?.kind === "const") return this.constValue(node, res.name);
-    if (res?.kind === "label") return new LabelRef(res.name);
-    if (res?.kind === "root") return this.root(node, res.root);
-    if (ROOTS.has(node.name)) return this.root(node, node.name as "args" | "ctx" | "tool" | "session" | "agent");
-    if (this.env.model.consts.has(node.name)) return this.constValue(node, node.name);
-    if (this.env.model.labels.has(node.name)) return new LabelRef(node.name);
-    return this.fail(node, `\`${node.name}\` is not declared`);
-  }
-
-  private root(node: ast.Expr, root: "args" | "ctx" | "tool" | "session" | "agent"): unknown {
-    switch (root) {
-      case "agent":
-        return new AgentRoot(this.env.agent);
-      case "session":
-        return new SessionRoot(this.env.sessionId);
-      default: {
-        const req = this.env.request;
-        if (req === null) return this.fail(node, `\`${root}\` is not available here`);
-        return root === "args" ? req.args : root === "ctx" ? req.ctx : new ToolRoot(req.tool);
-      }
-    }
-  }
-
-  /**
-   * A const is the value of its declaration, evaluated once (it reads no request roots,
-   * so the value is the same for every request); an error is an error at every use.
-   */
-  private constValue(node: ast.Expr, name: string): unknown {
-    const memo = this.env.memo.consts;
-    if (memo.has(name)) return memo.get(name);
-    const c = this.env.model.consts.get(name);
-    if (c === undefined) return this.fail(node, `no const is named \`${name}\``);
-    if (this.evaluatingConsts.has(name)) return this.fail(node, `const \`${name}\` depends on itself`);
-    this.evaluatingConsts.add(name);
-    try {
-      const value = this.eval(c.decl.value, null);
-      memo.set(name, value);
-      return value;
-    } finally {
-      this.evaluatingConsts.delete(name);
-    }
-  }
-
   // ------------------------------------------------------------------ member access
 
   private member(node: ast.MemberExpr, object: unknown): unknown {
     const name = node.property.name;
     if (object === undefined || object === null) {
-      return this.fail(node, `cannot read \`${name}\` of ${describe(object)} \`${this.snippet(node.object)}\``);
+      return this.fail(node, `cannot read \`${name}\` of ${describe(object)}${this.quoted(node.object)}`);
     }
     if (object instanceof ToolRoot) return this.toolMember(node, object.info, name);
     if (object instanceof AgentRoot && name === "id") return object.id;
@@ -305,15 +422,20 @@ class Evaluator {
       this.arity(node, 1);
       const s = this.eval(node.args[0], scope);
       if (typeof s !== "string") return this.fail(node, `\`${callee.name}()\` needs a string, found ${describe(s)}`);
-      // parseUrl throws EvaluationError for an unparsable URL (§8).
-      return callee.name === "url" ? new UrlValue(parseUrl(s)) : new PathValue(s);
+      if (callee.name === "path") return new PathValue(s);
+      try {
+        return new UrlValue(parseUrl(s));
+      } catch (e) {
+        // an unparsable URL is an evaluation error (§8), at the argument
+        return this.fail(node.args[0], e instanceof Error ? e.message : "not a URL");
+      }
     }
     if (callee.kind !== "MemberExpr") return this.fail(node, "only methods, `url()` and `path()` can be called");
     const method = callee.property.name;
     const receiver = this.eval(callee.object, scope);
     if (receiver instanceof SessionRoot) return this.sessionMethod(node, method);
     if (receiver === undefined || receiver === null) {
-      return this.fail(node, `cannot call \`.${method}()\` on ${describe(receiver)} \`${this.snippet(callee.object)}\``);
+      return this.fail(node, `cannot call \`.${method}()\` on ${describe(receiver)}${this.quoted(callee.object)}`);
     }
     if (typeof receiver === "string") return this.stringMethod(node, receiver, method, scope);
     if (isList(receiver)) return this.listMethod(node, receiver, method, scope);
@@ -343,9 +465,9 @@ class Evaluator {
         return s.includes(this.stringArg(node, method, scope));
       case "matches":
         // Unanchored unless the pattern anchors itself; `u` flag, no `g`, so `test` is stateless.
-        return this.env.memo.regex(this.patternArg(node, method, scope)).test(s);
+        return this.memo.regex(this.patternArg(node, method, scope)).test(s);
       case "glob":
-        return this.env.memo.glob(this.patternArg(node, method, scope))(s);
+        return this.memo.glob(this.patternArg(node, method, scope))(s);
     }
     return this.fail(node, `a string has no method \`.${method}()\``);
   }
@@ -376,41 +498,22 @@ class Evaluator {
   private sessionMethod(node: ast.CallExpr, method: string): unknown {
     if (method === "has") {
       this.arity(node, 1);
-      return sessionHas(this.env.session, this.labelArg(node.args[0]));
+      return sessionHas(this.names.session, this.labelArg(node.args[0]));
     }
     if (method === "count") {
       this.arity(node, 1);
-      return sessionCount(this.env.session, this.selectorTools(node.args[0]));
+      const tools = this.names.tools(node.args[0]);
+      return tools === null ? this.fail(node.args[0], "`session.count()` takes a tool selector") : sessionCount(this.names.session, tools);
     }
     return this.fail(node, `\`session\` has no method \`.${method}()\``);
   }
 
   private labelArg(arg: ast.Expr): string {
-    const res = this.env.model.resolutions.get(arg);
-    if (res?.kind === "label") return res.name;
-    if (arg.kind === "NameRef" && this.env.model.labels.has(arg.name)) return arg.name;
+    const label = this.names.label(arg);
+    if (label !== null) return label;
     const v = this.eval(arg, null);
     if (v instanceof LabelRef) return v.name;
     return this.fail(arg, "`session.has()` takes a label name");
-  }
-
-  /** The qualified tools named by the selector written as the argument of `session.count(...)`. */
-  private selectorTools(arg: ast.Expr): readonly string[] {
-    const model = this.env.model;
-    const res = model.resolutions.get(arg);
-    if (res?.kind === "tool") return [res.qualified];
-    if (res?.kind === "alias") return toolsOfAlias(model, res.alias);
-    const text = selectorText(arg);
-    if (text === "*") return [...model.tools.keys()];
-    if (text !== null) {
-      if (text.endsWith(".*")) {
-        const alias = text.slice(0, -2);
-        if (model.aliases.has(alias)) return toolsOfAlias(model, alias);
-      } else if (model.tools.has(text)) {
-        return [text];
-      }
-    }
-    return this.fail(arg, "`session.count()` takes a tool selector");
   }
 
   private arity(node: ast.CallExpr, n: number): void {
@@ -430,7 +533,7 @@ class Evaluator {
     const arg = node.args[0];
     const fixed =
       arg.kind === "StringLiteral" ||
-      (arg.kind === "NameRef" && !inScope(scope, arg.name) && (this.env.model.resolutions.get(arg)?.kind === "const" || this.env.model.consts.has(arg.name)));
+      (arg.kind === "NameRef" && !inScope(scope, arg.name) && this.names.isConst(arg));
     if (!fixed) return this.fail(node, `the pattern of \`.${method}()\` must be a string literal or a const`);
     const v = this.eval(arg, scope);
     if (typeof v !== "string") return this.fail(node, `the pattern of \`.${method}()\` must be a string, found ${describe(v)}`);
@@ -529,14 +632,20 @@ class Evaluator {
     return v;
   }
 
-  private fail(node: ast.Expr, message: string): never {
-    throw new EvaluationError(`\`${this.snippet(node)}\`: ${message}`);
+  /** ` \`EXPR\`` when the policy text is known, else nothing. */
+  private quoted(node: ast.Expr): string {
+    return this.names.text === null ? "" : ` \`${snippet(this.names.text, node)}\``;
   }
 
-  private snippet(node: ast.Expr): string {
-    const text = this.env.model.document.text.slice(node.span.start, node.span.end).replace(/\s+/g, " ");
-    return text.length > SNIPPET_MAX ? `${text.slice(0, SNIPPET_MAX - 1)}…` : text;
+  fail(node: ast.Expr, detail: string): never {
+    const text = this.names.text;
+    throw new ExprFailure(text === null ? detail : `\`${snippet(text, node)}\`: ${detail}`, node, detail);
   }
+}
+
+function snippet(policyText: string, node: ast.Expr): string {
+  const text = policyText.slice(node.span.start, node.span.end).replace(/\s+/g, " ");
+  return text.length > SNIPPET_MAX ? `${text.slice(0, SNIPPET_MAX - 1)}…` : text;
 }
 
 function inScope(scope: Scope | null, name: string): boolean {
