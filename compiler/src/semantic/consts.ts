@@ -72,11 +72,17 @@ export class ConstTable implements ConstSource {
     }
     this.active.push(name);
     const diagnosticsBefore = this.cx.bag.items.length;
+    const sawErrorNodeBefore = this.cx.sawErrorNode;
+    this.cx.sawErrorNode = false;
     let type: Type;
+    let parsed: boolean;
     try {
       type = checker.check(decl.value, checker.scope("const", null)).type;
     } finally {
       this.active.pop();
+      // a value that did not parse has its E_SYNTAX already: folding it would only repeat that
+      parsed = !this.cx.sawErrorNode;
+      this.cx.sawErrorNode ||= sawErrorNodeBefore;
     }
     let value: Value | undefined;
     const clean = !this.cx.bag.items.slice(diagnosticsBefore).some((d) => d.severity === "error");
@@ -88,7 +94,7 @@ export class ConstTable implements ConstSource {
         return v;
       });
       if (folded.ok) value = folded.value;
-      else if (!dependencyFailed) this.cx.report(Messages.Type, folded.span, [`const \`${name}\` cannot be computed: ${folded.message}`]);
+      else if (!dependencyFailed && parsed) this.cx.report(Messages.Type, folded.span, [`const \`${name}\` cannot be computed: ${folded.message}`]);
     }
     const entry = { type: this.cyclic.has(name) ? ANY : type, value };
     this.done.set(name, entry);

@@ -215,6 +215,11 @@ describe("consts", () => {
   it("reports a const that cannot be computed", () => {
     expect(diag('const u = url("not a url").host')).toEqual(['E_TYPE "not a url"']);
   });
+  it("does not fold a const whose value did not parse (its E_SYNTAX says it all)", () => {
+    const r = checkFs(`const x = ${"- ".repeat(600)}1`);
+    expect(r.semantic).toEqual([]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["E_SYNTAX"]);
+  });
 });
 
 describe("lambdas", () => {
