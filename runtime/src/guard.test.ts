@@ -7,7 +7,7 @@ import { FileAuditSink, MemoryAuditSink, verifyAuditLog } from "./audit.js";
 import type { AuditRecord, AuditSink } from "./audit.js";
 import { limitKey, repeatFingerprint, sessionCount, sessionHas } from "./builtins.js";
 import { PolicyDenied } from "./errors.js";
-import { createGuard } from "./guard.js";
+import { createGuard, decideHoldingReview } from "./guard.js";
 import type { GuardOptions, Reviewer } from "./guard.js";
 import { MemoryStore } from "./memory-store.js";
 import type { LimitStore } from "./store.js";
@@ -370,6 +370,46 @@ describe("createGuard: a review settled by the host's approval", () => {
     expect(ran).toEqual([{ n: 1 }]);
     const shadow = setup({ mode: "shadow" });
     expect(await shadow.guard.decide(req("a.y", 0), { approval: { approved: true, by: "erin" } })).toMatchObject({ effect: "review", shadow: true });
+  });
+});
+
+describe("decideHoldingReview (a framework that pauses the run for the review)", () => {
+  const who = () => ({ agent: "r", session: "s" });
+
+  it("holds a pending review's record until audit(), which writes it once", async () => {
+    const { guard, audit, store } = setup();
+    const held = await decideHoldingReview(guard, "a.y", { n: 1 }, who);
+    expect(held?.decision).toMatchObject({ effect: "review", rules: ["r/review/a.y"] });
+    expect(audit.records).toHaveLength(0);
+    const [first, again] = await Promise.all([held!.audit(), held!.audit()]);
+    expect(first).toBe(again);
+    expect(first.effect).toBe("review");
+    expect(audit.records.map((r) => r.decision.effect)).toEqual(["review"]);
+    // a pending review consumes nothing
+    expect(sessionHas(await store.sessionView("s"), "reviewed")).toBe(false);
+  });
+
+  it("audits any other decision before it resolves (an allow has consumed its limits)", async () => {
+    const { guard, audit, store } = setup();
+    const allowed = await decideHoldingReview(guard, "a.x", { n: 2 }, who);
+    expect(allowed?.decision.effect).toBe("allow");
+    expect(audit.records.map((r) => r.decision.effect)).toEqual(["allow"]);
+    expect(await allowed!.audit()).toBe(allowed!.decision);
+    expect(audit.records).toHaveLength(1);
+    expect((await store.sessionView("s")).counts.get("a.x")).toBe(1);
+    const shadow = setup({ mode: "shadow" });
+    const inShadow = await decideHoldingReview(shadow.guard, "a.y", { n: 3 }, who);
+    expect(inShadow?.decision).toMatchObject({ effect: "review", shadow: true });
+    expect(shadow.audit.records).toHaveLength(1);
+  });
+
+  it("a held record that cannot be written is a denial; a guard createGuard did not make gets null", async () => {
+    const failing: AuditSink = { write: async () => Promise.reject(new Error("disk full")) };
+    const guard = createGuard(program, { audit: failing });
+    const held = await decideHoldingReview(guard, "a.y", { n: 4 }, who);
+    expect(held?.decision.effect).toBe("review");
+    expect(await held!.audit()).toMatchObject({ effect: "deny", rules: ["internal_error"] });
+    expect(decideHoldingReview({ ...guard }, "a.y", {}, who)).toBeNull();
   });
 });
 
