@@ -18,7 +18,7 @@
  */
 import type { ToolInfo, Type } from "../manifest/types.js";
 import { deepEqual } from "@agentpolicy/runtime";
-import { EvalMemo, evaluateExpr, type EvalEnv } from "../interpret/evaluate-expr.js";
+import { EvalMemo, evaluateExpr, selectorTools, type EvalEnv } from "../interpret/evaluate-expr.js";
 import { isOpaque } from "../interpret/values.js";
 import type { PolicyModel } from "../semantic/model.js";
 import type * as ast from "../syntax/ast.js";
@@ -619,36 +619,12 @@ function sessionMethod(e: ast.CallExpr, cx: LowerContext, method: string): Lower
     if (label === null) return raise(cx, arg, "`session.has()` takes a label name");
     return boolValue(call("sessionHas", [session, lit(label)], "boolean"), true);
   }
-  const tools = selectorTools(arg, cx);
+  const tools = selectorTools(cx.model, arg);
   if (tools === null) return raise(cx, arg, "`session.count()` takes a tool selector");
   return numberValue(call("sessionCount", [session, { k: "name", name: cx.hoist.tools(tools), ts: "unknown", ref: false }], "number"), true);
 }
 
 /** The qualified tools named by a selector written as the argument of `session.count(...)` (as the interpreter reads it). */
-function selectorTools(arg: ast.Expr, cx: LowerContext): readonly string[] | null {
-  const model = cx.model;
-  const res = model.resolutions.get(arg);
-  if (res?.kind === "tool") return [res.qualified];
-  if (res?.kind === "alias") return toolsOfAlias(model, res.alias);
-  const text = arg.kind === "NameRef" ? arg.name : arg.kind === "MemberExpr" && arg.object.kind === "NameRef" ? `${arg.object.name}.${arg.property.name}` : null;
-  if (text === "*") return [...model.tools.keys()];
-  if (text !== null) {
-    if (text.endsWith(".*")) {
-      const alias = text.slice(0, -2);
-      if (model.aliases.has(alias)) return toolsOfAlias(model, alias);
-    } else if (model.tools.has(text)) {
-      return [text];
-    }
-  }
-  return null;
-}
-
-function toolsOfAlias(model: PolicyModel, alias: string): string[] {
-  const out: string[] = [];
-  for (const [q, info] of model.tools) if (info.alias === alias) out.push(q);
-  return out;
-}
-
 function lambdaCall(e: ast.CallExpr, cx: LowerContext, env: Env, list: Lowered, method: "any" | "all", listType: Type): Lowered {
   if (e.args.length !== 1) return raise(cx, e, `expected 1 argument, found ${e.args.length}`);
   const lambda = e.args[0];

@@ -245,22 +245,7 @@ function requestNames(env: EvalEnv): Names {
       if (arg.kind === "NameRef" && model.labels.has(arg.name)) return arg.name;
       return null;
     },
-    tools(arg) {
-      const res = model.resolutions.get(arg);
-      if (res?.kind === "tool") return [res.qualified];
-      if (res?.kind === "alias") return toolsOfAlias(model, res.alias);
-      const text = selectorText(arg);
-      if (text === "*") return [...model.tools.keys()];
-      if (text !== null) {
-        if (text.endsWith(".*")) {
-          const alias = text.slice(0, -2);
-          if (model.aliases.has(alias)) return toolsOfAlias(model, alias);
-        } else if (model.tools.has(text)) {
-          return [text];
-        }
-      }
-      return null;
-    },
+    tools: (arg) => selectorTools(model, arg),
   };
 }
 
@@ -651,6 +636,27 @@ function snippet(policyText: string, node: ast.Expr): string {
 function inScope(scope: Scope | null, name: string): boolean {
   for (let s = scope; s !== null; s = s.parent) if (s.name === name) return true;
   return false;
+}
+
+/**
+ * The qualified tools the selector written as `arg` (the argument of `session.count(...)`) names:
+ * `*`, `ALIAS.*` or a tool, as the checker resolved it or as written; null when it names none.
+ */
+export function selectorTools(model: PolicyModel, arg: ast.Expr): readonly string[] | null {
+  const res = model.resolutions.get(arg);
+  if (res?.kind === "tool") return [res.qualified];
+  if (res?.kind === "alias") return toolsOfAlias(model, res.alias);
+  const text = selectorText(arg);
+  if (text === "*") return [...model.tools.keys()];
+  if (text !== null) {
+    if (text.endsWith(".*")) {
+      const alias = text.slice(0, -2);
+      if (model.aliases.has(alias)) return toolsOfAlias(model, alias);
+    } else if (model.tools.has(text)) {
+      return [text];
+    }
+  }
+  return null;
 }
 
 function toolsOfAlias(model: PolicyModel, alias: string): string[] {
