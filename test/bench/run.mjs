@@ -9,7 +9,8 @@
 // Measures ns per `evaluate` (argument and context validation included) as the median of
 // several timed rounds after a warm-up; decide.mjs, in a process of its own, measures the
 // latency of `Guard.decide` (MemoryStore, limits, audit records appended to a file) as the
-// median of many single calls, and the floor of any hash-chained JSONL audit on this machine.
+// median of many single calls, and the floor of any hash-chained JSONL audit on this machine;
+// decide-redis.mjs, when `redis-server` is installed, the same with the Redis store.
 //
 // Options: --rounds N (default 15), --quick (fewer iterations, for CI smoke runs).
 // BENCH_DUMP=FILE writes the request mix as JSON (for profiling the engines separately).
@@ -203,6 +204,9 @@ if (decideRun.status !== 0) {
   process.exit(1);
 }
 const decided = JSON.parse(decideRun.stdout);
+// The same with the Redis store, when `redis-server` is installed (decide-redis.mjs).
+const redisRun = spawnSync(process.execPath, [join(here, "decide-redis.mjs"), guardFile, mixFile, String(quick ? 1_000 : 5_000)], { encoding: "utf8" });
+const redis = redisRun.status === 0 ? JSON.parse(redisRun.stdout) : { skipped: `decide-redis.mjs failed: ${redisRun.stderr.trim().split("\n").at(-1)}` };
 
 // ------------------------------------------------------------------ report
 
@@ -228,6 +232,14 @@ console.log(`${pad("  no audit", 34)}${num(decided.none, 2)}`);
 console.log(
   `${pad("  floor of a JSONL hash chain", 34)}${num(decided.floor, 2)}   (JSON.stringify + SHA-256 + write(2) per record, no decision; median record ${num(decided.recordBytes)} bytes)`,
 );
+console.log("");
+console.log(`${pad("Guard.decide (RedisStore, local)", 34)}µs/call`);
+if (redis.skipped !== undefined) console.log(`  skipped: ${redis.skipped}`);
+else {
+  console.log(`${pad("  median, no audit", 34)}${num(redis.median, 1)}   (one Lua script per decision: one round trip)`);
+  console.log(`${pad("  99th percentile", 34)}${num(redis.p99, 1)}`);
+  console.log(`${pad(`  throughput, ${redis.inFlight} in flight`, 34)}${num(redis.perSecond)} decisions/s${redis.failures > 0 ? `   (${redis.failures} failed!)` : ""}`);
+}
 console.log("");
 const checks = [
   [`compiled within 2x of hand-written (${num(c / h, 2)}x)`, c <= 2 * h],
