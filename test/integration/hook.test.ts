@@ -1,5 +1,5 @@
 /** `agentpolicy hook` with sample Claude Code PreToolUse payloads on stdin (the built CLI). */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -144,5 +144,27 @@ describe("agentpolicy hook", () => {
     expect(verifyAuditLog(text)).toEqual({ ok: true, records: 2 });
     const records = text.trim().split("\n").map((l) => JSON.parse(l));
     expect(records[1].request).toMatchObject({ agent: "coder", tool: "fs.write_file", session: "abc123", callId: "toolu_01" });
+  });
+});
+
+describe("hook --audit with hooks running in parallel", () => {
+  it("keeps one hash chain: parallel runs take turns at the log", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentpolicy-hook-parallel-"));
+    try {
+      const log = join(dir, "audit.jsonl");
+      const runs = Array.from({ length: 8 }, (_, i) =>
+        new Promise<number | null>((done) => {
+          const child = spawn(process.execPath, [bin, "hook", "--policy", policy, "--agent", "coder", "--context", context, "--audit", log], {
+            stdio: ["pipe", "ignore", "ignore"],
+          });
+          child.on("close", done);
+          child.stdin.end(call("Read", { file_path: `/home/ada/project/f${i}.ts` }));
+        }),
+      );
+      expect(await Promise.all(runs)).toEqual(Array.from({ length: 8 }, () => 0));
+      expect(verifyAuditLog(readFileSync(log, "utf8"))).toEqual({ ok: true, records: 8 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -57,9 +57,7 @@ export async function withHookState<T>(
   options: { readonly compactAfter?: number } = {},
 ): Promise<T> {
   const compactAfter = options.compactAfter ?? COMPACT_AFTER;
-  const lock = `${file}.lock`;
-  await acquire(lock);
-  try {
+  return withFileLock(`${file}.lock`, async () => {
     let store = new MemoryStore();
     const held = new Map<string, { readonly request: ToolRequest; readonly at: number }>();
     let text = "";
@@ -123,6 +121,18 @@ export async function withHookState<T>(
       renameSync(partial, file);
     } else if (journal.length > 0) appendFileSync(file, journal.map((e) => `${JSON.stringify(e)}\n`).join(""), { mode: 0o600 });
     return result;
+  });
+}
+
+/**
+ * Runs `fn` holding the lock file `lock` (created exclusively; waited for up to `LOCK_WAIT_MS`,
+ * taken over when older than `STALE_LOCK_MS`), so that runs of the hook in parallel processes
+ * take turns. Throws when the lock cannot be had.
+ */
+export async function withFileLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  await acquire(lock);
+  try {
+    return await fn();
   } finally {
     try {
       unlinkSync(lock);
