@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -313,6 +314,38 @@ describe("FileAuditSink: one writer per file", () => {
     const text = await readFile(path, "utf8");
     expect(verifyAuditLog(text)).toEqual({ ok: true, records: 8 });
     expect(text.trimEnd().split("\n").map((l) => (JSON.parse(l) as AuditRecord).time - 1_700_000_000_000)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("claims the log for this process while it is open (PATH.writer), and drops the claim on close", async () => {
+    const path = join(dir, "claimed.jsonl");
+    const sink = new FileAuditSink(path);
+    await sink.write(entry(0));
+    expect(readFileSync(`${path}.writer`, "utf8")).toBe(String(process.pid));
+    await sink.close();
+    expect(existsSync(`${path}.writer`)).toBe(false);
+  });
+
+  it("refuses a log another live process writes, and takes over the claim of one that is gone", async () => {
+    const path = join(dir, "two.jsonl");
+    const first = new FileAuditSink(path);
+    await first.write(entry(0));
+    await first.close();
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    try {
+      await writeFile(`${path}.writer`, String(other.pid)); // as if that process had the log open
+      const second = new FileAuditSink(path);
+      await expect(second.write(entry(1))).rejects.toThrow(new RegExp(`open in another process \\(pid ${other.pid}`));
+      await second.close();
+    } finally {
+      const gone = new Promise((done) => other.once("exit", done));
+      other.kill("SIGKILL");
+      await gone;
+    }
+    const third = new FileAuditSink(path); // the claim's process is gone: taken over
+    await third.write(entry(2));
+    await third.close();
+    expect(verifyAuditLog(await readFile(path, "utf8"))).toEqual({ ok: true, records: 2 });
+    expect(existsSync(`${path}.writer`)).toBe(false);
   });
 
   it("a sink that cannot open its file is broken for good", async () => {

@@ -8,7 +8,7 @@
  */
 
 import * as crypto from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { canonicalJson, CanonicalJsonWriter, sortCodeUnits } from "./canonical-json.js";
 import type { Decision } from "./types.js";
 
@@ -329,8 +329,11 @@ export class CallbackAuditSink implements AuditSink {
  *
  * One writer per file: sinks of one process that open the same file (same device and inode)
  * share one descriptor and one chain, so their records interleave into a single valid chain;
- * the descriptor is closed when the last of them closes. Another process must not append to
- * the file at the same time. After an I/O error the sink is broken: the chain's state on disk
+ * the descriptor is closed when the last of them closes. Across processes, the first write
+ * claims `PATH.writer` (it holds the process id) until the last sink closes: a second process
+ * opening the same log fails, naming the first (so its decisions deny), instead of forking the
+ * chain; a claim left by a process that is gone is taken over (where the folder takes no new
+ * file, the log is written unclaimed). After an I/O error the sink is broken: the chain's state on disk
  * is unknown, so every later write fails (fail closed). An entry with no canonical JSON form is
  * rejected without breaking anything.
  */
@@ -387,6 +390,8 @@ class FileWriter {
     private readonly fd: number,
     private readonly id: string,
     private prev: string,
+    /** The `PATH.writer` file this process holds while the log is open (null: none could be made). */
+    private readonly claim: string | null,
   ) {}
 
   /** Opens `path` (creating it, mode 0600), or joins the writer that already has it open. Throws. */
@@ -402,7 +407,14 @@ class FileWriter {
         shared.users++;
         return shared;
       }
-      writer = new FileWriter(fd, id, lastHash(fd, Number(stat.size), path));
+      // the claim first, so that the chain is continued from a tail no other writer is extending
+      const claim = claimWriter(path);
+      try {
+        writer = new FileWriter(fd, id, lastHash(fd, Number(stat.size), path), claim);
+      } catch (error) {
+        dropClaim(claim);
+        throw error;
+      }
     } catch (error) {
       try {
         closeSync(fd);
@@ -439,6 +451,60 @@ class FileWriter {
     if (--this.users > 0) return;
     FileWriter.open.delete(this.id);
     closeSync(this.fd);
+    dropClaim(this.claim);
+  }
+}
+
+/**
+ * Claims `PATH.writer` (PATH resolved) for this process (it holds the process id), so that a second process
+ * opening the same log fails instead of forking its chain (TOOLCHAIN.md: one writer per file).
+ * A claim whose process is gone (it exited without closing the log) is taken over. Throws,
+ * naming the other writer, when a live process holds it. Best effort: two processes taking over
+ * the same stale claim at the same instant are not told apart.
+ */
+function claimWriter(path: string): string | null {
+  const claim = `${realpathSync(path)}.writer`; // one claim however the path is spelled
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(claim, String(process.pid), { flag: "wx", mode: 0o600 });
+      return claim;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // a folder this process may not create files in: the log is written unclaimed
+      if (code === "EACCES" || code === "EPERM" || code === "EROFS") return null;
+      if (code !== "EEXIST") throw error;
+    }
+    let holder: number;
+    try {
+      holder = Number(readFileSync(claim, "utf8").trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+      throw new Error(
+        `audit log ${path} is open in another process (pid ${holder}, ${claim}): a log takes one writer at a time; give each process its own log, or delete ${claim} if that process is not writing it`,
+      );
+    }
+    dropClaim(claim); // stale: its process is gone
+  }
+  throw new Error(`audit log ${path}: could not claim ${claim}`);
+}
+
+function dropClaim(claim: string | null): void {
+  if (claim === null) return;
+  try {
+    unlinkSync(claim);
+  } catch {
+    // already gone
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
