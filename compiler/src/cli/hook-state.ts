@@ -14,10 +14,10 @@
  * INVARIANT: replaying the same admits and charges in the same order into the same store
  * reproduces its state exactly (the store is deterministic, and a restored snapshot answers as the
  * store it was taken from), so a replayed admit succeeds again. A run holds `FILE.lock` (created
- * exclusively) from reading to writing, so concurrent hooks are serialized; a lock older than
- * `STALE_LOCK_MS` is taken over. Delete the file to reset every limit and label.
+ * exclusively, holding its pid) from reading to writing, so concurrent hooks are serialized; a
+ * lock whose process is gone, or older than `STALE_LOCK_MS`, is taken over. Delete the file to reset every limit and label.
  */
-import { appendFileSync, closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { MemoryStore, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type ToolRequest, type UsageCharge } from "@agentpolicy/runtime";
 
 type JournalEntry =
@@ -166,13 +166,15 @@ async function acquire(lock: string): Promise<void> {
   const started = Date.now();
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     try {
-      closeSync(openSync(lock, "wx", 0o600));
+      writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     try {
-      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) {
+      const holder = Number(readFileSync(lock, "utf8").trim());
+      // a run that died holding the lock (its process is gone, or the lock is old) gives it up
+      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS || (Number.isSafeInteger(holder) && holder > 0 && !processAlive(holder))) {
         unlinkSync(lock);
         continue;
       }
@@ -181,5 +183,14 @@ async function acquire(lock: string): Promise<void> {
     }
     if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} is held by another run`);
     await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
