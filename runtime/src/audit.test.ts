@@ -12,6 +12,7 @@ import {
   CallbackAuditSink,
   GuardAuditEntry,
   FileAuditSink,
+  SharedFileAuditSink,
   GENESIS_HASH,
   MemoryAuditSink,
   sealAuditRecord,
@@ -353,6 +354,62 @@ describe("FileAuditSink: one writer per file", () => {
     await expect(sink.write(entry(0))).rejects.toThrow();
     await expect(sink.write(entry(1))).rejects.toThrow(/unusable/);
     await sink.close();
+  });
+});
+
+describe("SharedFileAuditSink: processes taking turns at one log", () => {
+  it("keeps one chain across processes and concurrent writes, continuing whatever was there", async () => {
+    const path = join(dir, "shared.jsonl");
+    const before = new FileAuditSink(path); // a log some earlier writer left
+    await before.write(entry(0));
+    await before.close();
+    const runtime = join(import.meta.dirname, "../dist/index.js");
+    const child = (k: number) =>
+      new Promise<number | null>((done) => {
+        const script = `import { SharedFileAuditSink } from ${JSON.stringify(runtime)};
+          const sink = new SharedFileAuditSink(${JSON.stringify(path)});
+          await Promise.all(Array.from({ length: 15 }, (_, i) => sink.write({ time: ${k} * 100 + i, request: { agent: "p${k}", tool: "a.x" }, decision: { effect: "allow", rules: [], reasons: [], limit: null, errors: [], policy: "p", policyHash: "h" } })));`;
+        spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" }).on("close", done);
+      });
+    const here = new SharedFileAuditSink(path);
+    const [codes] = await Promise.all([Promise.all([1, 2, 3].map(child)), Promise.all(Array.from({ length: 15 }, (_, i) => here.write(entry(i + 1))))]);
+    expect(codes).toEqual([0, 0, 0]);
+    const text = await readFile(path, "utf8");
+    expect(verifyAuditLog(text)).toEqual({ ok: true, records: 61 });
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("waits for the lock: a write from another process comes after the holder's", async () => {
+    const path = join(dir, "turns.jsonl");
+    const lock = `${path}.lock`;
+    await writeFile(lock, String(process.pid)); // this process holds the turn
+    const runtime = join(import.meta.dirname, "../dist/index.js");
+    const script = `import { SharedFileAuditSink } from ${JSON.stringify(runtime)};
+      const sink = new SharedFileAuditSink(${JSON.stringify(path)});
+      process.stdout.write("ready\\n");
+      await sink.write({ time: 2, request: { agent: "child", tool: "a.x" }, decision: { effect: "allow", rules: [], reasons: [], limit: null, errors: [], policy: "p", policyHash: "h" } });`;
+    const other = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((done) => other.on("close", done));
+    await new Promise<void>((ready) => other.stdout.once("data", () => ready()));
+    await new Promise((r) => setTimeout(r, 300)); // the child is at its write now, waiting for the turn
+    const holder = new FileAuditSink(path);
+    await holder.write(entry(1));
+    await holder.close();
+    await rm(lock);
+    expect(await exited).toBe(0);
+    const text = await readFile(path, "utf8");
+    expect(verifyAuditLog(text)).toEqual({ ok: true, records: 2 });
+    expect(text.trimEnd().split("\n").map((l) => (JSON.parse(l) as AuditRecord).request.agent)).toEqual(["r", "child"]);
+  });
+
+  it("refuses a log that a FileAuditSink of a live process writes alone", async () => {
+    const path = join(dir, "alone.jsonl");
+    const alone = new FileAuditSink(path);
+    await alone.write(entry(0));
+    await expect(new SharedFileAuditSink(path).write(entry(1))).rejects.toThrow(`open in a process that writes it alone (pid ${process.pid}`);
+    await alone.close();
+    await new SharedFileAuditSink(path).write(entry(1));
+    expect(verifyAuditLog(await readFile(path, "utf8"))).toEqual({ ok: true, records: 2 });
   });
 });
 

@@ -10,6 +10,7 @@
 import * as crypto from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { canonicalJson, CanonicalJsonWriter, sortCodeUnits } from "./canonical-json.js";
+import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import type { Decision } from "./types.js";
 
 /** The `prev` of the first record of a chain. */
@@ -431,15 +432,8 @@ class FileWriter {
   append(entry: AuditEntry, path: string): void {
     if (this.broken !== null) throw new Error(`audit log ${path} is unusable: ${this.broken.message}`);
     const sealed = encodeRecord(entry, this.prev);
-    const bytes = sealed.line;
-    const start = sealed.start;
     try {
-      let written = start;
-      while (written < bytes.length) {
-        const n = writeSync(this.fd, bytes, written, bytes.length - written, null);
-        if (n <= 0) throw new Error(`audit log ${path}: write made no progress`);
-        written += n;
-      }
+      writeLine(this.fd, sealed, path);
     } catch (error) {
       this.broken = error instanceof Error ? error : new Error(String(error));
       throw error;
@@ -453,6 +447,63 @@ class FileWriter {
     closeSync(this.fd);
     dropClaim(this.claim);
   }
+}
+
+/** Hands `sealed`'s line to the OS (a loop: `write(2)` may take part of it). Throws. */
+function writeLine(fd: number, sealed: { readonly line: Buffer; readonly start: number }, path: string): void {
+  const bytes = sealed.line;
+  let written = sealed.start;
+  while (written < bytes.length) {
+    const n = writeSync(fd, bytes, written, bytes.length - written, null);
+    if (n <= 0) throw new Error(`audit log ${path}: write made no progress`);
+    written += n;
+  }
+}
+
+/**
+ * A JSON Lines audit log that several processes append to, one record at a time, taking turns
+ * through the lock file `PATH.lock` (`withFileLock`): each write takes the lock, reads the hash
+ * of the last record from the file, appends its record and lets go, so the chain stays whole
+ * whoever wrote before. For processes that each decide now and then (CLI hooks, proxies, a
+ * decision service run as several instances); a write costs a lock, an open and a read of the
+ * file's tail on top of `FileAuditSink`'s append. `write` resolves once the line has been handed
+ * to the OS. It has no `writeSync` (it may wait for another writer). It refuses a log a
+ * `FileAuditSink` has claimed (`PATH.writer` of a live process). A failed write leaves the file
+ * as it was, or with a record whose chain a later write continues.
+ */
+export class SharedFileAuditSink implements AuditSink {
+  constructor(
+    readonly path: string,
+    private readonly lock: FileLockOptions = {},
+  ) {}
+
+  write(entry: AuditEntry): Promise<void> {
+    return withFileLock(`${this.path}.lock`, () => {
+      const fd = openSync(this.path, "a+", 0o600);
+      try {
+        const claim = `${realpathSync(this.path)}.writer`;
+        const holder = claimHolder(claim);
+        if (holder !== null) throw new Error(`audit log ${this.path} is open in a process that writes it alone (pid ${holder}, ${claim})`);
+        const prev = lastHash(fd, Number(fstatSync(fd).size), this.path);
+        writeLine(fd, encodeRecord(entry, prev), this.path);
+      } finally {
+        closeSync(fd);
+      }
+    }, this.lock);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The live process holding the writer claim `claim`, or null. */
+function claimHolder(claim: string): number | null {
+  let holder: number;
+  try {
+    holder = Number(readFileSync(claim, "utf8").trim());
+  } catch {
+    return null;
+  }
+  return Number.isSafeInteger(holder) && holder > 0 && processAlive(holder) ? holder : null;
 }
 
 /**
@@ -499,23 +550,15 @@ function dropClaim(claim: string | null): void {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** The `hash` of the last record of the file open at `fd`, or `GENESIS_HASH` for an empty file. */
 function lastHash(fd: number, size: number, path: string): string {
   if (size === 0) return GENESIS_HASH;
-  const chunk = 64 * 1024;
+  let chunk = 4096;
   let end = size;
   let tail = Buffer.alloc(0);
-  // Read backwards until the tail holds the whole last line.
-  for (;;) {
+  // Read backwards, in growing chunks, until the tail holds the whole last line.
+  for (;; chunk = Math.min(chunk * 4, 1 << 20)) {
     const start = Math.max(0, end - chunk);
     const buffer = Buffer.alloc(end - start);
     const bytesRead = readSync(fd, buffer, 0, buffer.length, start);

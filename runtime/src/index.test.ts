@@ -25,6 +25,8 @@ describe("@agentpolicy/runtime exports", () => {
     "MemoryStore",
     "MemoryAuditSink",
     "FileAuditSink",
+    "SharedFileAuditSink",
+    "withFileLock",
     "CallbackAuditSink",
     "verifyAuditLog",
   ])("exports %s", (name) => {

@@ -21,7 +21,9 @@ export {
   MemoryAuditSink,
   CallbackAuditSink,
   FileAuditSink,
+  SharedFileAuditSink,
 } from "./audit.js";
+export { withFileLock, type FileLockOptions } from "./file-lock.js";
 export type { AuditEntry, AuditRecord, AuditRequest, AuditSink, AuditVerification, ReviewOutcome } from "./audit.js";
 export { describeLimit, describeMoney, describeWindow, limitReason } from "./limit-text.js";
 export type { SpanAttributeValue, SpanLike, TracerLike } from "./telemetry.js";

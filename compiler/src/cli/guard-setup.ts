@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { FileAuditSink, MemoryStore, type Decision, type LimitStore, type PolicyProgram } from "@agentpolicy/runtime";
+import { MemoryStore, SharedFileAuditSink, type Decision, type LimitStore, type PolicyProgram } from "@agentpolicy/runtime";
 import { loadProgram, type Engine } from "../guard-loader.js";
 import { checkFile, type CheckedPolicy } from "../program.js";
 import { ExitCode, type Io, renderDiagnostics } from "./io.js";
@@ -103,9 +103,9 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
   return { ok: true, store: new RedisStore({ url: options.redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) }) };
 }
 
-/** A hash-chained JSON Lines audit sink at `file` (relative to `cwd`), or none. */
-export function openAudit(file: string | undefined, cwd: string): FileAuditSink | undefined {
-  return file === undefined ? undefined : new FileAuditSink(resolve(cwd, file));
+/** A hash-chained JSON Lines audit sink at `file` (relative to `cwd`) that several processes may share (they take turns through `FILE.lock`), or none. */
+export function openAudit(file: string | undefined, cwd: string): SharedFileAuditSink | undefined {
+  return file === undefined ? undefined : new SharedFileAuditSink(resolve(cwd, file));
 }
 
 /** Exactly the fields of a decision line, in the order TOOLCHAIN.md shows them (`eval`, `serve`). */

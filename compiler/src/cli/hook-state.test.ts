@@ -1,12 +1,11 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createGuard, type PolicyProgram } from "@agentpolicy/runtime";
 import { loadProgram } from "../guard-loader.js";
 import { checkSource, type CompilerHost } from "../program.js";
-import { withFileLock, withHookState } from "./hook-state.js";
+import { withHookState } from "./hook-state.js";
 import { LIMITED_MANIFEST, LIMITED_POLICY } from "./test-support.js";
 
 const manifest = LIMITED_MANIFEST;
@@ -92,22 +91,4 @@ describe("withHookState", () => {
     expect(await step(async (_store, held) => held.take("toolu_1"))).toBeUndefined();
     expect(await step(async (_store, held) => held.take("toolu_2"))).toEqual(request);
   });
-});
-
-describe("withFileLock", () => {
-  it("takes over at once a lock whose process is gone, and leaves no lock behind", async () => {
-    const lock = join(mkdtempSync(join(tmpdir(), "agentpolicy-lock-")), "f.lock");
-    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
-    writeFileSync(lock, dead); // a run that died holding it
-    const started = Date.now();
-    expect(await withFileLock(lock, async () => readFileSync(lock, "utf8"))).toBe(String(process.pid));
-    expect(Date.now() - started).toBeLessThan(5_000); // not the 10 s wait for a live holder
-    expect(existsSync(lock)).toBe(false);
-  });
-
-  it("waits for a live holder, then fails naming the lock", async () => {
-    const lock = join(mkdtempSync(join(tmpdir(), "agentpolicy-lock-")), "f.lock");
-    writeFileSync(lock, String(process.pid)); // held by a live process (this one)
-    await expect(withFileLock(lock, async () => "ran")).rejects.toThrow(/is held by another run/);
-  }, 30_000);
 });

@@ -15,10 +15,10 @@
  * reproduces its state exactly (the store is deterministic, and a restored snapshot answers as the
  * store it was taken from), so a replayed admit succeeds again. A run holds `FILE.lock` (created
  * exclusively, holding its pid) from reading to writing, so concurrent hooks are serialized; a
- * lock whose process is gone, or older than `STALE_LOCK_MS`, is taken over. Delete the file to reset every limit and label.
+ * lock whose process is gone, or older than a minute, is taken over (the runtime's `withFileLock`). Delete the file to reset every limit and label.
  */
 import { appendFileSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { MemoryStore, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type ToolRequest, type UsageCharge } from "@agentpolicy/runtime";
+import { MemoryStore, withFileLock, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type ToolRequest, type UsageCharge } from "@agentpolicy/runtime";
 
 type JournalEntry =
   | { readonly kind: "admit"; readonly attempt: LimitAttempt }
@@ -45,10 +45,6 @@ export const HELD_FOR_MS = 86_400_000;
 /** A journal longer than this many lines is rewritten as one snapshot (unless told otherwise). */
 export const COMPACT_AFTER = 500;
 
-/** How long a run waits for the lock. */
-const LOCK_WAIT_MS = 10_000;
-/** A lock this old belongs to a run that died. */
-const STALE_LOCK_MS = 60_000;
 
 /** Runs `fn` with the store the journal at `file` describes, then appends what `fn` changed. Throws on I/O or a corrupt journal. */
 export async function withHookState<T>(
@@ -124,24 +120,6 @@ export async function withHookState<T>(
   });
 }
 
-/**
- * Runs `fn` holding the lock file `lock` (created exclusively; waited for up to `LOCK_WAIT_MS`,
- * taken over when older than `STALE_LOCK_MS`), so that runs of the hook in parallel processes
- * take turns. Throws when the lock cannot be had.
- */
-export async function withFileLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  await acquire(lock);
-  try {
-    return await fn();
-  } finally {
-    try {
-      unlinkSync(lock);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 function parseEntry(line: string, n: number, file: string): JournalEntry {
   let v: unknown;
   try {
@@ -162,35 +140,3 @@ function parseEntry(line: string, n: number, file: string): JournalEntry {
   throw new Error(`${file}:${n}: not a journal entry`);
 }
 
-async function acquire(lock: string): Promise<void> {
-  const started = Date.now();
-  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    try {
-      const holder = Number(readFileSync(lock, "utf8").trim());
-      // a run that died holding the lock (its process is gone, or the lock is old) gives it up
-      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS || (Number.isSafeInteger(holder) && holder > 0 && !processAlive(holder))) {
-        unlinkSync(lock);
-        continue;
-      }
-    } catch {
-      continue; // released meanwhile
-    }
-    if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} is held by another run`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

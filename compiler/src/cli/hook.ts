@@ -26,7 +26,7 @@
  * NOT kept across calls, unless `--state FILE` names a journal that carries them from run to run
  * (`hook-state.ts`; runs holding it are serialized) or `--redis URL` keeps them in Redis (shared
  * with every other hook, `serve` and `mcp-proxy` given the same URL and prefix). `--audit` appends
- * to a hash-chained log across runs, one writer at a time: a run holds `LOG.lock` while it writes.
+ * to a hash-chained log across runs; runs take turns at it (`LOG.lock`, the runtime's `SharedFileAuditSink`).
  */
 import type { Readable } from "node:stream";
 import { resolve } from "node:path";
@@ -34,7 +34,7 @@ import { createGuard, type Decision, type LimitStore, type ReviewAnswer, type To
 import type { Engine } from "../guard-loader.js";
 import { errorText, loadPolicyProgram, openAudit, openStore, parseContextOption, reasonText, type StoreOptions } from "./guard-setup.js";
 import { RedisHeldReviews } from "./hook-held-redis.js";
-import { withFileLock, withHookState, type HeldReviews } from "./hook-state.js";
+import { withHookState, type HeldReviews } from "./hook-state.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface HookOptions extends StoreOptions {
@@ -111,18 +111,15 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
   };
   /**
    * Decides `asked` (with the user's approval, for a PostToolUse) against `store`, audited. Hooks
-   * run in parallel processes (a coding agent's parallel tool calls), and a log has one writer at
-   * a time: the run holds `LOG.lock` while it continues the chain. Throws when it cannot.
+   * run in parallel processes (a coding agent's parallel tool calls): the audit sink takes turns
+   * at the log (`openAudit`).
    */
   const decideWith = async (store: LimitStore | undefined, asked: ToolRequest, approval?: ReviewAnswer): Promise<Decision> => {
-    const once = async (): Promise<Decision> => {
-      const audit = openAudit(options.audit, io.cwd);
-      const guard = createGuard(loaded.program, { ...(audit === undefined ? {} : { audit }), ...(store === undefined ? {} : { store }) });
-      const decision = await guard.decide(asked, approval === undefined ? undefined : { approval });
-      await audit?.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the audit log failed: ${errorText(e)}`));
-      return decision;
-    };
-    return options.audit === undefined ? once() : withFileLock(`${resolve(io.cwd, options.audit)}.lock`, once);
+    const audit = openAudit(options.audit, io.cwd);
+    const guard = createGuard(loaded.program, { ...(audit === undefined ? {} : { audit }), ...(store === undefined ? {} : { store }) });
+    const decision = await guard.decide(asked, approval === undefined ? undefined : { approval });
+    await audit?.close().catch((e: unknown) => io.err(`agentpolicy hook: closing the audit log failed: ${errorText(e)}`));
+    return decision;
   };
   const decide = async (store?: LimitStore, held?: HeldReviews): Promise<Decision> => {
     const decision = await decideWith(store, request);
