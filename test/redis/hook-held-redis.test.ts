@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditLog } from "@agentpolicy/runtime";
 import { RedisHeldReviews } from "../../compiler/src/cli/hook-held-redis.js";
 import { HELD_FOR_MS } from "../../compiler/src/cli/hook-state.js";
-import { CLAUDE_CODE_APPROVER, runHook, type HookOptions } from "../../compiler/src/cli/hook.js";
+import { runHook, type HookOptions } from "../../compiler/src/cli/hook.js";
 import type { Io } from "../../compiler/src/cli/io.js";
-import { LIMITED_MANIFEST, LIMITED_POLICY } from "../../compiler/src/cli/test-support.js";
+import { auditedCalls, LIMITED_MANIFEST, LIMITED_POLICY, SETTLED_ASK_AUDIT } from "../../compiler/src/cli/test-support.js";
 import { redisAvailable, startRedis } from "./redis-server.js";
 import type { RedisServer } from "./redis-server.js";
 import { startSilentProxy } from "./silent-proxy.js";
@@ -196,14 +196,7 @@ describe.skipIf(!hasRedis)("hook --redis: an approved ask counts against the lim
 
     const audit = readFileSync(join(dir, "settle-audit.jsonl"), "utf8");
     expect(verifyAuditLog(audit)).toEqual({ ok: true, records: 4 });
-    const records = auditOf("settle-audit.jsonl");
-    expect(records.map((r) => [r.request.callId, r.decision.effect])).toEqual([
-      ["toolu_1", "review"],
-      ["toolu_2", "review"],
-      ["toolu_1", "allow"],
-      ["toolu_3", "deny"],
-    ]);
-    expect(records[2].decision.review).toEqual({ approved: true, by: CLAUDE_CODE_APPROVER });
+    expect(auditedCalls(audit)).toEqual(SETTLED_ASK_AUDIT);
   });
 
   it("settles once when two hook processes (the built CLI) race on one PostToolUse", async () => {

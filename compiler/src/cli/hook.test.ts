@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Decision } from "@agentpolicy/runtime";
 import { CLAUDE_CODE_APPROVER, hookReason, parseAliasMap, parseHookInput, permissionOf, policyToolName, runHook, type HookOptions } from "./hook.js";
 import type { Io } from "./io.js";
-import { LIMITED_MANIFEST, LIMITED_POLICY } from "./test-support.js";
+import { auditedCalls, LIMITED_MANIFEST, LIMITED_POLICY, SETTLED_ASK_AUDIT } from "./test-support.js";
 
 describe("policyToolName", () => {
   const map = new Map([["filesystem", "fs"]]);
@@ -95,13 +95,7 @@ describe("hook: an approved ask counts against the limits", () => {
     expect(await run("PostToolUse", "toolu_unknown")).toBe("");
     const audit = readFileSync(join(dir, "audit.jsonl"), "utf8");
     expect(verifyAuditLog(audit)).toEqual({ ok: true, records: 4 });
-    const records = audit.trim().split("\n").map((l) => JSON.parse(l) as { decision: { effect: string; review?: unknown }; request: { callId?: string } });
-    expect(records.map((r) => [r.request.callId, r.decision.effect])).toEqual([
-      ["toolu_1", "review"],
-      ["toolu_2", "review"],
-      ["toolu_1", "allow"],
-      ["toolu_3", "deny"],
-    ]);
-    expect(records[2].decision.review).toEqual({ approved: true, by: CLAUDE_CODE_APPROVER });
+    expect(auditedCalls(audit)).toEqual(SETTLED_ASK_AUDIT);
+    expect(SETTLED_ASK_AUDIT[2].review).toEqual({ approved: true, by: CLAUDE_CODE_APPROVER });
   });
 });

@@ -28,3 +28,32 @@ agent "a" {
   @id("pays") limit t.pay to 1 calls per hour
 }
 `;
+
+/** One audit record of a hook test, as the tests compare it. */
+export interface AuditedCall {
+  readonly call: string | undefined;
+  readonly effect: string;
+  readonly review?: unknown;
+}
+
+/** The calls an audit log records, in order (`review` only where the decision has one). */
+export function auditedCalls(text: string): AuditedCall[] {
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const r = JSON.parse(line) as { decision: { effect: string; review?: unknown }; request: { callId?: string } };
+      return { call: r.request.callId, effect: r.decision.effect, ...(r.decision.review === undefined ? {} : { review: r.decision.review }) };
+    });
+}
+
+/**
+ * What `hook --state` and `hook --redis` audit for: ask toolu_1, ask toolu_2, the PostToolUse of
+ * toolu_1 (the user approved it: settled against `pays`), then toolu_3 over `pays`.
+ */
+export const SETTLED_ASK_AUDIT: readonly AuditedCall[] = [
+  { call: "toolu_1", effect: "review" },
+  { call: "toolu_2", effect: "review" },
+  { call: "toolu_1", effect: "allow", review: { approved: true, by: "user (coding agent ask)" } },
+  { call: "toolu_3", effect: "deny" },
+];
