@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditLog } from "@agentpolicy/runtime";
 import { RedisHeldReviews } from "../../compiler/src/cli/hook-held-redis.js";
 import { HELD_FOR_MS } from "../../compiler/src/cli/hook-state.js";
-import { runHook, type HookOptions } from "../../compiler/src/cli/hook.js";
+import { HOOK_REFUSER, runHook, type HookOptions } from "../../compiler/src/cli/hook.js";
 import type { Io } from "../../compiler/src/cli/io.js";
 import { auditedCalls, LIMITED_MANIFEST, LIMITED_POLICY, SETTLED_ASK_AUDIT } from "../../compiler/src/cli/test-support.js";
 import { redisAvailable, startRedis } from "./redis-server.js";
@@ -236,12 +236,17 @@ describe.skipIf(!hasRedis)("hook --redis: an approved ask counts against the lim
     expect(post.errors.join("\n")).toMatch(/^agentpolicy hook: Redis held asks: take failed: .*ECONNREFUSED/);
   });
 
-  it("denies an ask it cannot hold, naming Redis (the limits answered, the held table did not)", async () => {
+  it("refuses an ask it cannot hold, naming Redis, audited as a rejected review (the limits answered, the held table did not)", async () => {
     const proxy = await firstConnectionOnly(server.port);
     try {
-      const pre = await hook("PreToolUse", "toolu_1", { redis: proxy.url, redisPrefix: freshPrefix("hold-down") });
+      const pre = await hook("PreToolUse", "toolu_1", { redis: proxy.url, redisPrefix: freshPrefix("hold-down"), audit: "hold-down-audit.jsonl" });
       expect(pre).toMatchObject({ code: 0, decision: "deny" });
-      expect(pre.reason).toMatch(/^agentpolicy hook: Redis held asks: hold failed/);
+      expect(pre.reason).toMatch(/rejected in review by agentpolicy hook \(the ask could not be held\): Redis held asks: hold failed/);
+      const audit = readFileSync(join(dir, "hold-down-audit.jsonl"), "utf8");
+      expect(verifyAuditLog(audit)).toEqual({ ok: true, records: 2 });
+      const [asked, refused] = auditedCalls(audit);
+      expect(asked).toEqual({ call: "toolu_1", effect: "review" });
+      expect(refused).toMatchObject({ call: "toolu_1", effect: "deny", review: { approved: false, by: HOOK_REFUSER } });
     } finally {
       await proxy.close();
     }

@@ -12,7 +12,7 @@
  * answered the call `ask`, the user approved it, and the held review is settled with that approval
  * so that it counts against the limits (asked calls are held by `tool_use_id`: in the journal,
  * `hook-state.ts`, or in Redis, `hook-held-redis.ts`, taken once only). An `ask` that cannot be
- * held (Redis unreachable) is answered `deny` instead.
+ * held (Redis unreachable) is refused instead: a `deny`, audited as a review rejected by the hook.
  *
  * Tool names: `mcp__SERVER__TOOL` → `ALIAS.TOOL` (ALIAS = SERVER unless `--alias-map SERVER=ALIAS`);
  * a built-in tool (`Bash`, `Edit`, `Write`, `Read`, ...) → `code.NAME` (`--builtin-alias`).
@@ -69,6 +69,8 @@ const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_BUILTIN_ALIAS = "code";
 /** Who approved, as the audit records an `ask` the user approved in the coding agent. */
 export const CLAUDE_CODE_APPROVER = "user (coding agent ask)";
+/** Who refused, as the audit records an `ask` the hook could not hold (so its approval could not count). */
+export const HOOK_REFUSER = "agentpolicy hook (the ask could not be held)";
 
 export async function runHook(options: HookOptions, io: Io): Promise<number> {
   const answer = (permissionDecision: PermissionDecision, permissionDecisionReason: string): number => {
@@ -124,7 +126,13 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
   const decide = async (store?: LimitStore, held?: HeldReviews): Promise<Decision> => {
     const decision = await decideWith(store, request);
     // an `ask` the user may approve: its PostToolUse settles it against the limits
-    if (decision.effect === "review" && call.toolUseId !== undefined) await held?.hold(call.toolUseId, request, Date.now());
+    if (decision.effect !== "review" || call.toolUseId === undefined || held === undefined) return decision;
+    try {
+      await held.hold(call.toolUseId, request, Date.now());
+    } catch (e) {
+      // its approval could not be counted: the review is refused (audited) instead of asked
+      return decideWith(store, request, { approved: false, by: HOOK_REFUSER, note: errorText(e) });
+    }
     return decision;
   };
   /** Settles the review held under `id`, if any, as approved by the user. */
@@ -167,7 +175,6 @@ export async function runHook(options: HookOptions, io: Io): Promise<number> {
     try {
       decision = await decide(redis.store, redis.held);
     } catch (e) {
-      // the `ask` could not be held, so its approval would not count: deny it instead
       return answer("deny", `agentpolicy hook: ${errorText(e)}`);
     } finally {
       await closeRedis(redis, io);
