@@ -8,7 +8,7 @@
  */
 
 import * as crypto from "node:crypto";
-import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { canonicalJson, CanonicalJsonWriter, sortCodeUnits } from "./canonical-json.js";
 import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import type { Decision } from "./types.js";
@@ -472,6 +472,9 @@ function writeLine(fd: number, sealed: { readonly line: Buffer; readonly start: 
  * as it was, or with a record whose chain a later write continues.
  */
 export class SharedFileAuditSink implements AuditSink {
+  /** `FileAuditSink`'s claim file for this log (the path resolved once, at the first write). */
+  private claim: string | null = null;
+
   constructor(
     readonly path: string,
     private readonly lock: FileLockOptions = {},
@@ -481,7 +484,7 @@ export class SharedFileAuditSink implements AuditSink {
     return withFileLock(`${this.path}.lock`, () => {
       const fd = openSync(this.path, "a+", 0o600);
       try {
-        const claim = `${realpathSync(this.path)}.writer`;
+        const claim = (this.claim ??= `${realpathSync(this.path)}.writer`);
         const holder = claimHolder(claim);
         if (holder !== null) throw new Error(`audit log ${this.path} is open in a process that writes it alone (pid ${holder}, ${claim})`);
         const prev = lastHash(fd, Number(fstatSync(fd).size), this.path);
@@ -497,6 +500,7 @@ export class SharedFileAuditSink implements AuditSink {
 
 /** The live process holding the writer claim `claim`, or null. */
 function claimHolder(claim: string): number | null {
+  if (!existsSync(claim)) return null; // the common case, without a thrown ENOENT
   let holder: number;
   try {
     holder = Number(readFileSync(claim, "utf8").trim());

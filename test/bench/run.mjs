@@ -10,7 +10,8 @@
 // several timed rounds after a warm-up; decide.mjs, in a process of its own, measures the
 // latency of `Guard.decide` (MemoryStore, limits, audit records appended to a file) as the
 // median of many single calls, and the floor of any hash-chained JSONL audit on this machine;
-// decide-redis.mjs, when `redis-server` is installed, the same with the Redis store.
+// decide-redis.mjs, when `redis-server` is installed, the same with the Redis store;
+// serve-bench.mjs, `agentpolicy serve` answering POST /v1/decide over HTTP.
 //
 // Options: --rounds N (default 15), --quick (fewer iterations, for CI smoke runs).
 // BENCH_DUMP=FILE writes the request mix as JSON (for profiling the engines separately).
@@ -207,6 +208,13 @@ const decided = JSON.parse(decideRun.stdout);
 // The same with the Redis store, when `redis-server` is installed (decide-redis.mjs).
 const redisRun = spawnSync(process.execPath, [join(here, "decide-redis.mjs"), guardFile, mixFile, String(quick ? 1_000 : 5_000)], { encoding: "utf8" });
 const redis = redisRun.status === 0 ? JSON.parse(redisRun.stdout) : { skipped: `decide-redis.mjs failed: ${redisRun.stderr.trim().split("\n").at(-1)}` };
+// `agentpolicy serve` over HTTP (serve-bench.mjs).
+const serveRun = spawnSync(process.execPath, [join(here, "serve-bench.mjs"), policyFile, mixFile, String(quick ? 500 : 3_000)], { encoding: "utf8" });
+if (serveRun.status !== 0) {
+  console.error(serveRun.stderr);
+  process.exit(1);
+}
+const served = JSON.parse(serveRun.stdout);
 
 // ------------------------------------------------------------------ report
 
@@ -239,6 +247,11 @@ else {
   console.log(`${pad("  median, no audit", 34)}${num(redis.median, 1)}   (one Lua script per decision: one round trip)`);
   console.log(`${pad("  99th percentile", 34)}${num(redis.p99, 1)}`);
   console.log(`${pad(`  throughput, ${redis.inFlight} in flight`, 34)}${num(redis.perSecond)} decisions/s${redis.failures > 0 ? `   (${redis.failures} failed!)` : ""}`);
+}
+console.log("");
+console.log(`${pad("serve: POST /v1/decide", 34)}µs/request (HTTP/1.1 kept alive; client and server share the CPUs)`);
+for (const [label, r] of [["no audit", served.plain], ["--audit (a shared log)", served.audited]]) {
+  console.log(`${pad(`  ${label}`, 34)}${num(r.median)} median, ${num(r.p99)} p99; ${num(r.perSecond)} requests/s with ${served.inFlight} in flight`);
 }
 console.log("");
 const checks = [
