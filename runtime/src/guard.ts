@@ -159,6 +159,9 @@ export interface HeldDecision {
   audit(): Promise<Decision>;
 }
 
+/** Takes the write of a pending review's audit record, to be done later (or never). */
+type HoldRecord = (write: () => Decision | Promise<Decision>) => void;
+
 /** `Guard.wrap`'s decision of one call, a pending review's audit record held back. */
 type ReviewHolder = (name: string, args: unknown, identity: () => CallIdentity | undefined) => Promise<HeldDecision>;
 
@@ -416,35 +419,45 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
    * synchronously (`synchronousMemoryStore`), no reviewer is asked and every sink has
    * `writeSync`; a promise otherwise. Never throws and never rejects.
    */
-  function decideInSpan(request: ToolRequest, span: SpanLike | null, identityError?: unknown, approval?: unknown): Decision | Promise<Decision> {
+  function decideInSpan(
+    request: ToolRequest,
+    span: SpanLike | null,
+    identityError?: unknown,
+    approval?: unknown,
+    hold?: HoldRecord,
+  ): Decision | Promise<Decision> {
     const problem = requestProblem(request);
     if (problem !== null) {
       const decision = base({ effect: "deny", rules: [INVALID_REQUEST_RULE], reasons: [problem], errors: [] });
-      return settle(request, { decision, tool: null }, Number.NaN, problem, span);
+      return settle(request, { decision, tool: null }, Number.NaN, problem, span, hold);
     }
-    if (identityError !== undefined) return settle(request, { decision: failClosed(identityError), tool: null }, Number.NaN, problem, span);
+    if (identityError !== undefined) return settle(request, { decision: failClosed(identityError), tool: null }, Number.NaN, problem, span, hold);
     let now = Number.NaN;
     let decided: Outcome | Promise<Outcome>;
     try {
       now = timeOf(request);
       decided = decideRequest(request, now, approval);
     } catch (error) {
-      return settle(request, { decision: failClosed(error), tool: null }, now, problem, span);
+      return settle(request, { decision: failClosed(error), tool: null }, now, problem, span, hold);
     }
-    if (!(decided instanceof Promise)) return settle(request, decided, now, problem, span);
+    if (!(decided instanceof Promise)) return settle(request, decided, now, problem, span, hold);
     return decided.then(
-      (outcome) => settle(request, outcome, now, problem, span),
-      (error: unknown) => settle(request, { decision: failClosed(error), tool: null }, now, problem, span),
+      (outcome) => settle(request, outcome, now, problem, span, hold),
+      (error: unknown) => settle(request, { decision: failClosed(error), tool: null }, now, problem, span, hold),
     );
   }
 
-  /** Redaction, shadow marking, audit and the span, after the rules and limits decided `outcome`. */
+  /**
+   * Redaction, shadow marking, audit and the span, after the rules and limits decided `outcome`.
+   * With `hold`, a pending review (enforce mode) is not audited: `hold` is handed the write.
+   */
   function settle(
     request: ToolRequest,
     outcome: Outcome,
     at: number,
     problem: string | null,
     span: SpanLike | null,
+    hold?: HoldRecord,
   ): Decision | Promise<Decision> {
     // no (finite) time of the request: the clock's, else the wall clock's
     const now = Number.isNaN(at) ? wallClock(clock) : at;
@@ -461,11 +474,28 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
           : failClosed(new Error(message), decision.errors);
     }
     if (shadow) decision = markShadow(decision);
-    if (sinks.length === 0) return annotated(span, decision);
+    if (hold !== undefined && !shadow && decision.effect === "review") {
+      const pending = decision;
+      hold(() => record(now, request, args, problem === null, pending, outcome.review, null));
+      return annotated(span, decision);
+    }
+    return record(now, request, args, problem === null, decision, outcome.review, span);
+  }
 
+  /** Audits `decision` to every sink; the decision as audited (a denial when the record could not be written). */
+  function record(
+    now: number,
+    request: ToolRequest,
+    args: unknown,
+    wellFormed: boolean,
+    decision: Decision,
+    review: ReviewOutcome | undefined,
+    span: SpanLike | null,
+  ): Decision | Promise<Decision> {
+    if (sinks.length === 0) return annotated(span, decision);
     let written: Promise<unknown>;
     try {
-      const entry: AuditEntry = new GuardAuditEntry(now, auditRequest(request, args, problem === null), decision, outcome.review);
+      const entry: AuditEntry = new GuardAuditEntry(now, auditRequest(request, args, wellFormed), decision, review);
       if (syncSinks !== null) {
         // every sink is tried, as `Promise.all` below does; the first failure is reported
         let failure: { error: unknown } | null = null;
@@ -568,20 +598,10 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
     }
   }
 
-  /** Whether `redact` succeeds on the request's arguments (`settle` denies when it does not). */
-  const redacts = (request: ToolRequest, tool: string | null): boolean => {
-    try {
-      redactedArgs(request, tool);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
   /**
-   * This guard's `ReviewHolder`: `wrap`'s request, span and decision (`decideRequest`, then
-   * `settle`), except that a pending review is not settled (audited) until `audit()`. Its span
-   * ends with the decision, as a denied wrapped call's does. Never rejects.
+   * This guard's `ReviewHolder`: `wrap`'s request, span and decision, except that a pending review
+   * is not audited until `audit()` (`settle`'s `hold`). Its span ends with the decision, as a
+   * denied wrapped call's does. Never rejects.
    */
   async function holdReview(name: string, args: unknown, identity: () => CallIdentity | undefined): Promise<HeldDecision> {
     let identityError: unknown;
@@ -593,31 +613,15 @@ export function createGuard(program: PolicyProgram, options: GuardOptions = {}):
       request = buildRequest(name, args, {}, options);
     }
     const span = startToolSpan(options.tracer, request);
-    const end = (decision: Decision): void =>
-      endSpan(span, decision.effect !== "allow" && decision.shadow !== true ? `denied by policy: ${decision.rules.join(", ")}` : undefined);
-    const audited = async (settled: Decision | Promise<Decision>): Promise<HeldDecision> => {
-      const decision = await settled;
-      end(decision);
-      return { request, decision, audit: () => Promise.resolve(decision) };
-    };
-    if (identityError !== undefined || requestProblem(request) !== null) return audited(decideInSpan(request, span, identityError));
-    let now = Number.NaN;
-    let outcome: Outcome;
-    try {
-      now = timeOf(request);
-      outcome = await decideRequest(request, now, undefined);
-    } catch (error) {
-      return audited(settle(request, { decision: failClosed(error), tool: null }, now, null, span));
-    }
-    if (shadow || outcome.decision.effect !== "review" || !redacts(request, outcome.tool)) {
-      return audited(settle(request, outcome, now, null, span));
-    }
-    const decision = outcome.decision;
-    annotateSpan(span, decision);
-    end(decision);
+    const held: { write?: () => Decision | Promise<Decision> } = {};
+    const decision = await decideInSpan(request, span, identityError, undefined, (write) => {
+      held.write = write;
+    });
+    endSpan(span, decision.effect !== "allow" && decision.shadow !== true ? `denied by policy: ${decision.rules.join(", ")}` : undefined);
+    const write = held.write;
+    if (write === undefined) return { request, decision, audit: () => Promise.resolve(decision) };
     let written: Promise<Decision> | null = null;
-    const audit = (): Promise<Decision> =>
-      (written ??= new Promise<Decision>((resolve) => resolve(settle(request, outcome, now, null, null))).catch((error: unknown) => failClosed(error)));
+    const audit = (): Promise<Decision> => (written ??= new Promise<Decision>((resolve) => resolve(write())).catch((error: unknown) => failClosed(error)));
     return { request, decision, audit };
   }
 
