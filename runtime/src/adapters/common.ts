@@ -58,19 +58,23 @@ export interface CallToDecide {
 export async function decideCall(guard: Guard, call: CallToDecide): Promise<CallVerdict> {
   try {
     const tool = policyToolName(call.name, call.naming);
-    const who = (): CallIdentity | undefined => {
-      // an approval comes only from the framework's own approval flow (`call.approval`), never
-      // from an identity, which may be built from what a client sent
-      const { approval: _fromIdentity, ...identity } = call.identity?.() ?? {};
-      const withId = call.callId === undefined || call.callId === "" || identity.callId !== undefined ? identity : { ...identity, callId: call.callId };
-      return call.approval === undefined ? withId : { ...withId, approval: call.approval };
-    };
-    const probe = guard.wrap(tool, async (_args: unknown) => undefined, who);
+    const probe = guard.wrap(tool, async (_args: unknown) => undefined, () => identityOfCall(call));
     await probe(call.args);
     return { effect: "allow", shadow: guard.mode === "shadow" };
   } catch (error) {
     return verdictOfError(error);
   }
+}
+
+/**
+ * The identity `call` is decided with: its resolver's, with the call id filled in. An approval
+ * comes only from the framework's own approval flow (`call.approval`), never from an identity,
+ * which may be built from what a client sent.
+ */
+export function identityOfCall(call: CallToDecide): CallIdentity {
+  const { approval: _fromIdentity, ...identity } = call.identity?.() ?? {};
+  const withId = call.callId === undefined || call.callId === "" || identity.callId !== undefined ? identity : { ...identity, callId: call.callId };
+  return call.approval === undefined ? withId : { ...withId, approval: call.approval };
 }
 
 /** A thrown value as a verdict: a `PolicyDenied` keeps its decision; anything else is a denial. */

@@ -26,7 +26,7 @@ import { PolicyDenied } from "../errors.js";
 import { decideHoldingReview } from "../guard.js";
 import type { CallIdentity, Guard, ReviewAnswer } from "../guard.js";
 import type { Decision, ToolRequest } from "../types.js";
-import { decideCall, messageOf, policyToolName, tokenCount, verdictOfError } from "./common.js";
+import { decideCall, identityOfCall, messageOf, policyToolName, tokenCount, verdictOfError } from "./common.js";
 import type { CallToDecide, CallVerdict, ToolNaming } from "./common.js";
 
 /** One tool call as this adapter describes it to `identity`. */
@@ -225,12 +225,7 @@ interface HeldCall {
 async function decideHolding(guard: Guard, call: CallToDecide): Promise<HeldCall> {
   try {
     const tool = policyToolName(call.name, call.naming);
-    const who = (): CallIdentity | undefined => {
-      // as in `decideCall`: an approval never comes from an identity
-      const { approval: _fromIdentity, ...identity } = call.identity?.() ?? {};
-      return call.callId === undefined || call.callId === "" || identity.callId !== undefined ? identity : { ...identity, callId: call.callId };
-    };
-    const holding = decideHoldingReview(guard, tool, call.args, who);
+    const holding = decideHoldingReview(guard, tool, call.args, () => identityOfCall(call));
     if (holding === null) {
       const verdict = await decideCall(guard, call);
       return { verdict, audit: () => Promise.resolve(verdict) };
