@@ -109,7 +109,7 @@ export class EvalMemo {
 /** Evaluates `expr`; any failure (including an unexpected exception) is an error outcome. */
 export function evaluateExpr(expr: ast.Expr, env: EvalEnv): Outcome<unknown> {
   try {
-    return { ok: true, value: new Evaluator(requestNames(env), env.memo).eval(expr, null) };
+    return { ok: true, value: new Evaluator(new RequestNames(env), env.memo).eval(expr, null) };
   } catch (e) {
     return { ok: false, message: errorMessage(e) };
   }
@@ -118,7 +118,7 @@ export function evaluateExpr(expr: ast.Expr, env: EvalEnv): Outcome<unknown> {
 /** Evaluates a `when` / `unless` condition: a boolean, or an error (a non-boolean result is one). */
 export function evaluateCondition(expr: ast.Expr, env: EvalEnv): Outcome<boolean> {
   try {
-    const ev = new Evaluator(requestNames(env), env.memo);
+    const ev = new Evaluator(new RequestNames(env), env.memo);
     return { ok: true, value: ev.boolean(expr, ev.eval(expr, null)) };
   } catch (e) {
     return { ok: false, message: errorMessage(e) };
@@ -191,62 +191,77 @@ interface Names {
   tools(arg: ast.Expr): readonly string[] | null;
 }
 
+type RootName = "args" | "ctx" | "tool" | "session" | "agent";
+
 /** Names while deciding a request (or a usage charge): resolved by the checker's model. */
-function requestNames(env: EvalEnv): Names {
-  const model = env.model;
+class RequestNames implements Names {
+  readonly text: string;
+  readonly session: SessionView | undefined;
   /** Consts being evaluated (a cycle is an error, though the checker rejects cycles first). */
-  const evaluating = new Set<string>();
-  const constValue = (node: ast.Expr, name: string, ev: Evaluator): unknown => {
-    const memo = env.memo.consts;
+  private readonly evaluating = new Set<string>();
+
+  constructor(private readonly env: EvalEnv) {
+    this.text = env.model.document.text;
+    this.session = env.session;
+  }
+
+  value(node: ast.NameRef, ev: Evaluator): unknown {
+    const model = this.env.model;
+    const res = model.resolutions.get(node);
+    if (res?.kind === "const") return this.constValue(node, res.name, ev);
+    if (res?.kind === "label") return new LabelRef(res.name);
+    if (res?.kind === "root") return this.root(node, res.root, ev);
+    if (ROOTS.has(node.name)) return this.root(node, node.name as RootName, ev);
+    if (model.consts.has(node.name)) return this.constValue(node, node.name, ev);
+    if (model.labels.has(node.name)) return new LabelRef(node.name);
+    return ev.fail(node, `\`${node.name}\` is not declared`);
+  }
+
+  isConst(node: ast.NameRef): boolean {
+    return this.env.model.resolutions.get(node)?.kind === "const" || this.env.model.consts.has(node.name);
+  }
+
+  label(arg: ast.Expr): string | null {
+    const res = this.env.model.resolutions.get(arg);
+    if (res?.kind === "label") return res.name;
+    if (arg.kind === "NameRef" && this.env.model.labels.has(arg.name)) return arg.name;
+    return null;
+  }
+
+  tools(arg: ast.Expr): readonly string[] | null {
+    return selectorTools(this.env.model, arg);
+  }
+
+  /** A const reads no request roots, so its value is the same for every request: evaluated once. */
+  private constValue(node: ast.Expr, name: string, ev: Evaluator): unknown {
+    const memo = this.env.memo.consts;
     if (memo.has(name)) return memo.get(name);
-    const c = model.consts.get(name);
+    const c = this.env.model.consts.get(name);
     if (c === undefined) return ev.fail(node, `no const is named \`${name}\``);
-    if (evaluating.has(name)) return ev.fail(node, `const \`${name}\` depends on itself`);
-    evaluating.add(name);
+    if (this.evaluating.has(name)) return ev.fail(node, `const \`${name}\` depends on itself`);
+    this.evaluating.add(name);
     try {
-      // A const reads no request roots, so its value is the same for every request.
       const value = ev.eval(c.decl.value, null);
       memo.set(name, value);
       return value;
     } finally {
-      evaluating.delete(name);
+      this.evaluating.delete(name);
     }
-  };
-  const root = (node: ast.Expr, name: "args" | "ctx" | "tool" | "session" | "agent", ev: Evaluator): unknown => {
+  }
+
+  private root(node: ast.Expr, name: RootName, ev: Evaluator): unknown {
     switch (name) {
       case "agent":
-        return new AgentRoot(env.agent);
+        return new AgentRoot(this.env.agent);
       case "session":
-        return new SessionRoot(env.sessionId);
+        return new SessionRoot(this.env.sessionId);
       default: {
-        const req = env.request;
+        const req = this.env.request;
         if (req === null) return ev.fail(node, `\`${name}\` is not available here`);
         return name === "args" ? req.args : name === "ctx" ? req.ctx : new ToolRoot(req.tool);
       }
     }
-  };
-  return {
-    text: model.document.text,
-    session: env.session,
-    value(node, ev) {
-      const res = model.resolutions.get(node);
-      if (res?.kind === "const") return constValue(node, res.name, ev);
-      if (res?.kind === "label") return new LabelRef(res.name);
-      if (res?.kind === "root") return root(node, res.root, ev);
-      if (ROOTS.has(node.name)) return root(node, node.name as "args" | "ctx" | "tool" | "session" | "agent", ev);
-      if (model.consts.has(node.name)) return constValue(node, node.name, ev);
-      if (model.labels.has(node.name)) return new LabelRef(node.name);
-      return ev.fail(node, `\`${node.name}\` is not declared`);
-    },
-    isConst: (node) => model.resolutions.get(node)?.kind === "const" || model.consts.has(node.name),
-    label(arg) {
-      const res = model.resolutions.get(arg);
-      if (res?.kind === "label") return res.name;
-      if (arg.kind === "NameRef" && model.labels.has(arg.name)) return arg.name;
-      return null;
-    },
-    tools: (arg) => selectorTools(model, arg),
-  };
+  }
 }
 
 /** Names at compile time: a const's value, or no value at all. */
