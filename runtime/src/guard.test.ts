@@ -396,7 +396,7 @@ describe("decideHoldingReview (a framework that pauses the run for the review)",
     expect(audit.records.map((r) => r.decision.effect)).toEqual(["allow"]);
     expect(await allowed!.audit()).toBe(allowed!.decision);
     expect(audit.records).toHaveLength(1);
-    expect((await store.sessionView("s")).counts.get("a.x")).toBe(1);
+    expect(((await store.sessionView("s")).counts as ReadonlyMap<string, number>).get("a.x")).toBe(1);
     const shadow = setup({ mode: "shadow" });
     const inShadow = await decideHoldingReview(shadow.guard, "a.y", { n: 3 }, who);
     expect(inShadow?.decision).toMatchObject({ effect: "review", shadow: true });

@@ -3,15 +3,14 @@
  * `openStore`): processes given the same URL and prefix share one set of limits and labels, and a
  * Redis that cannot be reached turns every decision into a deny naming Redis.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHook } from "../../compiler/src/cli/hook.js";
 import type { Io } from "../../compiler/src/cli/io.js";
 import { runServe } from "../../compiler/src/cli/serve.js";
-import { LIMITED_MANIFEST, LIMITED_POLICY } from "../../compiler/src/cli/test-support.js";
+import { limitedPolicyDir } from "../../compiler/src/cli/test-support.js";
 import { redisAvailable, startRedis } from "./redis-server.js";
 import type { RedisServer } from "./redis-server.js";
 
@@ -28,9 +27,7 @@ function quietIo(): Io & { errors: string[]; outputs: string[] } {
 beforeAll(async () => {
   if (!hasRedis) return;
   server = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), "agentpolicy-cli-redis-"));
-  writeFileSync(join(dir, "t.json"), LIMITED_MANIFEST);
-  writeFileSync(join(dir, "p.agentpolicy"), LIMITED_POLICY);
+  dir = limitedPolicyDir("cli-redis");
 });
 
 afterAll(async () => {

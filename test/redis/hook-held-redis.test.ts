@@ -4,10 +4,7 @@
  * limits shared in Redis; a Redis that cannot be reached fails closed.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
-import type { Server, Socket } from "node:net";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { createClient } from "redis";
@@ -17,7 +14,7 @@ import { RedisHeldReviews } from "../../compiler/src/cli/hook-held-redis.js";
 import { HELD_FOR_MS } from "../../compiler/src/cli/hook-state.js";
 import { HOOK_REFUSER, runHook, type HookOptions } from "../../compiler/src/cli/hook.js";
 import type { Io } from "../../compiler/src/cli/io.js";
-import { auditedCalls, LIMITED_MANIFEST, LIMITED_POLICY, SETTLED_ASK_AUDIT } from "../../compiler/src/cli/test-support.js";
+import { auditedCalls, limitedPolicyDir, SETTLED_ASK_AUDIT } from "../../compiler/src/cli/test-support.js";
 import { redisAvailable, startRedis } from "./redis-server.js";
 import type { RedisServer } from "./redis-server.js";
 import { startSilentProxy } from "./silent-proxy.js";
@@ -32,9 +29,7 @@ let serial = 0;
 beforeAll(async () => {
   if (!hasRedis) return;
   server = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), "agentpolicy-hook-redis-"));
-  writeFileSync(join(dir, "t.json"), LIMITED_MANIFEST);
-  writeFileSync(join(dir, "p.agentpolicy"), LIMITED_POLICY);
+  dir = limitedPolicyDir("hook-redis");
 });
 
 afterAll(async () => {
@@ -57,42 +52,6 @@ async function hook(event: "PreToolUse" | "PostToolUse", toolUseId: string, extr
   const code = await runHook({ policy: "p.agentpolicy", agent: "a", engine: "interpreter", stdin: Readable.from([input]), ...extra }, io);
   const output = outputs.length === 0 ? undefined : (JSON.parse(outputs.join("")) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } });
   return { code, errors, decision: output?.hookSpecificOutput.permissionDecision ?? "", reason: output?.hookSpecificOutput.permissionDecisionReason ?? "" };
-}
-
-type AuditRecord = { decision: { effect: string; review?: unknown }; request: { callId?: string } };
-const auditOf = (file: string): AuditRecord[] =>
-  readFileSync(join(dir, file), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as AuditRecord);
-
-/** A TCP proxy to the test Redis that passes its first connection and drops every later one. */
-async function firstConnectionOnly(targetPort: number): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets: Socket[] = [];
-  let accepted = 0;
-  const proxy: Server = createServer((client) => {
-    sockets.push(client);
-    if (++accepted > 1) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(targetPort, "127.0.0.1");
-    sockets.push(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = () => (client.destroy(), upstream.destroy());
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise<void>((ready) => proxy.listen(0, "127.0.0.1", ready));
-  const address = proxy.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((done) => proxy.close(() => done()));
-    },
-  };
 }
 
 describe.skipIf(!hasRedis)("RedisHeldReviews", () => {
@@ -218,12 +177,12 @@ describe.skipIf(!hasRedis)("hook --redis: an approved ask counts against the lim
     for (const p of posts) expect(p).toEqual({ code: 0, out: "", err: "" });
     const settled = ["race-a.jsonl", "race-b.jsonl"].flatMap((f) => {
       try {
-        return auditOf(f);
+        return auditedCalls(readFileSync(join(dir, f), "utf8"));
       } catch {
         return []; // this run took nothing, so decided nothing
       }
     });
-    expect(settled.map((r) => [r.request.callId, r.decision.effect])).toEqual([["toolu_1", "allow"]]);
+    expect(settled.map((r) => [r.call, r.effect])).toEqual([["toolu_1", "allow"]]);
   }, 60_000);
 
   it("fails closed when Redis cannot be reached: deny at PreToolUse, an error at PostToolUse", async () => {
@@ -237,7 +196,7 @@ describe.skipIf(!hasRedis)("hook --redis: an approved ask counts against the lim
   });
 
   it("refuses an ask it cannot hold, naming Redis, audited as a rejected review (the limits answered, the held table did not)", async () => {
-    const proxy = await firstConnectionOnly(server.port);
+    const proxy = await startSilentProxy(server.port, { acceptAtMost: 1 }); // the limits' connection only
     try {
       const pre = await hook("PreToolUse", "toolu_1", { redis: proxy.url, redisPrefix: freshPrefix("hold-down"), audit: "hold-down-audit.jsonl" });
       expect(pre).toMatchObject({ code: 0, decision: "deny" });

@@ -1,7 +1,8 @@
 /**
  * A TCP proxy in front of a test Redis that can wedge its connections: `silence()` makes every
  * connection open at that moment swallow what either side sends while staying open (a half-open
- * socket, as after a NAT drop or a failover that never sent a reset). Connections made later pass.
+ * socket, as after a NAT drop or a failover that never sent a reset). Connections made later pass,
+ * unless `acceptAtMost` connections were accepted already: later ones are dropped at once.
  */
 
 import { connect, createServer } from "node:net";
@@ -16,10 +17,14 @@ export interface SilentProxy {
   close(): Promise<void>;
 }
 
-export async function startSilentProxy(targetPort: number): Promise<SilentProxy> {
+export async function startSilentProxy(targetPort: number, options: { readonly acceptAtMost?: number } = {}): Promise<SilentProxy> {
   const live = new Set<{ client: Socket; upstream: Socket; silent: boolean }>();
   let accepted = 0;
   const server: Server = createServer((client) => {
+    if (accepted >= (options.acceptAtMost ?? Number.POSITIVE_INFINITY)) {
+      client.destroy();
+      return;
+    }
     accepted++;
     const upstream = connect(targetPort, "127.0.0.1");
     const link = { client, upstream, silent: false };

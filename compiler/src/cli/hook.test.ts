@@ -1,6 +1,5 @@
 /** `hook`: tool names, alias maps, the input it reads, its answers, and (in process) approved asks settled at PostToolUse. */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { verifyAuditLog } from "@agentpolicy/runtime";
@@ -8,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Decision } from "@agentpolicy/runtime";
 import { CLAUDE_CODE_APPROVER, hookReason, parseAliasMap, parseHookInput, permissionOf, policyToolName, runHook, type HookOptions } from "./hook.js";
 import type { Io } from "./io.js";
-import { auditedCalls, LIMITED_MANIFEST, LIMITED_POLICY, SETTLED_ASK_AUDIT } from "./test-support.js";
+import { auditedCalls, limitedPolicyDir, SETTLED_ASK_AUDIT } from "./test-support.js";
 
 describe("policyToolName", () => {
   const map = new Map([["filesystem", "fs"]]);
@@ -69,9 +68,7 @@ describe("answers", () => {
 });
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), "agentpolicy-hook-"));
-  writeFileSync(join(dir, "t.json"), LIMITED_MANIFEST);
-  writeFileSync(join(dir, "p.agentpolicy"), LIMITED_POLICY);
+  const dir = limitedPolicyDir("hook");
   /** Runs the hook on one event; resolves the permission decision, or "" when it printed nothing. */
   const run = async (event: "PreToolUse" | "PostToolUse", toolUseId: string, extra: Partial<HookOptions> = {}) => {
     const outputs: string[] = [];

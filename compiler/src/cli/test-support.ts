@@ -6,6 +6,9 @@
  *               @id("reads") limit t.read to 3 calls per hour; @id("pays") limit t.pay to 1 calls per hour }
  *   label seen on t.read
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** The manifest `./t.json` of `LIMITED_POLICY`, as JSON text. */
 export const LIMITED_MANIFEST = JSON.stringify({
@@ -28,6 +31,14 @@ agent "a" {
   @id("pays") limit t.pay to 1 calls per hour
 }
 `;
+
+/** A fresh temporary folder holding `p.agentpolicy` (`LIMITED_POLICY`) and its manifest `t.json`. */
+export function limitedPolicyDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `agentpolicy-${name}-`));
+  writeFileSync(join(dir, "t.json"), LIMITED_MANIFEST);
+  writeFileSync(join(dir, "p.agentpolicy"), LIMITED_POLICY);
+  return dir;
+}
 
 /** One audit record of a hook test, as the tests compare it. */
 export interface AuditedCall {
