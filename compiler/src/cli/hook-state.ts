@@ -17,7 +17,7 @@
  * exclusively, holding its pid) from reading to writing, so concurrent hooks are serialized; a
  * lock whose process is gone, or older than a minute, is taken over (the runtime's `withFileLock`). Delete the file to reset every limit and label.
  */
-import { appendFileSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { MemoryStore, withFileLock, type LimitAttempt, type LimitOutcome, type LimitStore, type SessionView, type ToolRequest, type UsageCharge } from "@agentpolicy/runtime";
 
 type JournalEntry =
